@@ -1,0 +1,782 @@
+"""The ``Value`` node and reverse mode.
+
+A ``Value`` holds a float, the op that made it and, interleaved in one tuple, each parent with
+the local derivative d(self)/d(parent) computed during the forward pass. Nodes never refer to
+their children and hold no closures, so a graph is a tree of plain references that reference
+counting frees the moment it is dropped (the cycle collector never has to walk it).
+
+Reverse mode sorts the graph iteratively (no recursion, so a chain of a million nodes works at
+the default recursion limit), then sweeps it once from the root, collecting this pass's
+gradients in a scratch slot before adding them to ``.grad``. With ``create_graph=True`` the sweep
+re-derives each local derivative from the op table as a ``Value`` instead, so the gradients are
+themselves differentiable.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import math
+import numbers
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, Union
+
+from . import ops as _ops
+from .ops import Op
+
+__all__ = ["Value", "no_grad", "enable_grad", "detect_anomaly", "custom_op", "is_grad_enabled"]
+
+Number = Union[int, float, numbers.Real]
+Scalar = Union["Value", int, float, numbers.Real]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording mode: one context variable, read once per op.
+# ---------------------------------------------------------------------------------------------
+
+class _Mode:
+    """What ops record: parents (grad on), nothing (no_grad), or parents plus creation sites."""
+
+    __slots__ = ("record", "sites")
+
+    def __init__(self, record: bool, sites: dict[Value, str] | None = None) -> None:
+        self.record = record
+        self.sites = sites
+
+
+_RECORD = _Mode(True)
+_NO_GRAD = _Mode(False)
+_MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORD)
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record their parents (outside any ``no_grad`` block)."""
+    return _MODE.get().record
+
+
+class _ModeSwitch:
+    """Base of the context managers that set the recording mode; usable as decorators too."""
+
+    def __init__(self) -> None:
+        self._tokens: list[contextvars.Token[_Mode]] = []
+
+    def _mode(self) -> _Mode:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __enter__(self) -> _ModeSwitch:
+        self._tokens.append(_MODE.set(self._mode()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _MODE.reset(self._tokens.pop())
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_ModeSwitch):
+    """Context manager and decorator: ops inside record no parents (results are leaves).
+
+    Local to the thread or async task that entered it (``contextvars``), and nests::
+
+        >>> from autograd import Value, no_grad
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.parents
+        ()
+    """
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        if func is not None:  # used bare, as ``@no_grad``
+            self.__init__()  # type: ignore[misc]
+            return self(func)
+        return self
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+
+    def _mode(self) -> _Mode:
+        return _NO_GRAD
+
+
+class enable_grad(_ModeSwitch):
+    """Turns recording back on inside a ``no_grad`` block (as ``torch.enable_grad``)."""
+
+    def _mode(self) -> _Mode:
+        current = _MODE.get()
+        return current if current.record else _RECORD
+
+
+class detect_anomaly(_ModeSwitch):
+    """Context manager: a backward pass producing a NaN or infinite gradient raises.
+
+    The ``FloatingPointError`` names the op whose local derivative produced the bad value, the
+    node's label, and the source line where that node was created inside this block. Slower:
+    every node created inside remembers its creation site, and backward checks every product.
+    """
+
+    def _mode(self) -> _Mode:
+        current = _MODE.get()
+        sites = current.sites if current.sites is not None else {}
+        return _Mode(True, sites)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _creation_site() -> str:
+    """The first stack frame outside this package: where the user created a node."""
+    frame = sys._getframe(2)
+    while frame is not None and os.path.dirname(
+        os.path.abspath(frame.f_code.co_filename)
+    ).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:  # pragma: no cover - the interpreter always has a caller frame
+        return "<unknown>"
+    return f'File "{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}'
+
+
+# ---------------------------------------------------------------------------------------------
+# Input validation.
+# ---------------------------------------------------------------------------------------------
+
+def _real(x: object, what: str) -> float:
+    """Converts a real number to float, or raises TypeError naming the type received."""
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"{what} expects a real number or a Value, got {type(x).__name__}: {x!r}")
+
+
+def _domain_error(op: Op, xs: Sequence[float], exc: BaseException) -> BaseException:
+    shown = ", ".join(repr(x) for x in xs) if len(xs) <= 6 else f"{len(xs)} inputs"
+    if isinstance(exc, OverflowError):
+        why = "result overflows a float"
+    elif isinstance(exc, ZeroDivisionError):
+        why = "division by zero"
+    else:
+        why = f"input outside the domain ({op.domain})"
+    return type(exc)(f"{op.name}({shown}): {why}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The node.
+# ---------------------------------------------------------------------------------------------
+
+class Value:
+    """A scalar node of a dynamic computation graph.
+
+    Args:
+        data: any real number (int, float, Fraction, NumPy scalar...); stored as a float.
+        label: a name shown in ``repr`` and graph drawings.
+
+    >>> a = Value(2.0, label="a")
+    >>> b = a * a + 3 * a
+    >>> b.backward()
+    >>> b.data, a.grad
+    (10.0, 7.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_edges", "_g", "_ctx")
+
+    data: float
+    grad: Any
+    label: str
+
+    def __init__(self, data: Number, *, label: str = "") -> None:
+        if type(data) is not float:
+            data = _real(data, "Value")
+        if type(label) is not str:
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self._op: Op | None = None
+        # (parent0, d0, parent1, d1, ...): each parent with d(self)/d(parent).
+        self._edges: tuple[Any, ...] = ()
+        self._g = 0.0  # this backward pass's gradient, 0.0 between passes
+        self._ctx: tuple[Any, ...] | None = None  # all arguments, when constants were mixed in
+        mode = _MODE.get()
+        if mode.sites is not None:
+            mode.sites[self] = _creation_site()
+
+    # -- read-only views -----------------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node ("" for a leaf)."""
+        op = self._op
+        return op.name if op is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Value arguments of the op that made this node, in argument order."""
+        return self._edges[0::2]
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each parent, as computed in the forward pass."""
+        return self._edges[1::2]
+
+    def is_leaf(self) -> bool:
+        """True when no op made this node (inputs, parameters, detached values, constants)."""
+        return not self._edges
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut from the graph."""
+        return Value(self.data, label=self.label)
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data!r}"]
+        grad = self.grad
+        if type(grad) is float:
+            if grad != 0.0:
+                parts.append(f"grad={grad!r}")
+        else:
+            parts.append(f"grad={grad!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    # Comparisons look at data only; == and hash stay by identity so nodes key dicts and sets.
+    def __lt__(self, other: Scalar) -> bool:
+        return self.data < (other.data if type(other) is Value else other)  # type: ignore
+
+    def __le__(self, other: Scalar) -> bool:
+        return self.data <= (other.data if type(other) is Value else other)  # type: ignore
+
+    def __gt__(self, other: Scalar) -> bool:
+        return self.data > (other.data if type(other) is Value else other)  # type: ignore
+
+    def __ge__(self, other: Scalar) -> bool:
+        return self.data >= (other.data if type(other) is Value else other)  # type: ignore
+
+    __hash__ = object.__hash__
+
+    # -- arithmetic: the hot ops build their node inline ---------------------------------
+
+    def __add__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            data = self.data + other.data
+            edges: tuple[Any, ...] = (self, 1.0, other, 1.0)
+            ctx = None
+        elif type(other) is float or type(other) is int:
+            data = self.data + other
+            edges = (self, 1.0)
+            ctx = (self, float(other))
+        else:
+            if not isinstance(other, numbers.Real) or isinstance(other, bool):
+                return NotImplemented
+            return _apply(_ops.ADD, (self, other))
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            return _finish_slow(mode, data, _ops.ADD, edges, ctx)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _ops.ADD
+        out._edges = edges
+        out._g = 0.0
+        out._ctx = ctx
+        return out
+
+    def __radd__(self, other: Scalar) -> Value:
+        if type(other) is float or type(other) is int:
+            data = other + self.data
+            edges = (self, 1.0)
+            ctx = (float(other), self)
+        else:
+            if not isinstance(other, numbers.Real) or isinstance(other, bool):
+                return NotImplemented
+            return _apply(_ops.ADD, (other, self))
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            return _finish_slow(mode, data, _ops.ADD, edges, ctx)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _ops.ADD
+        out._edges = edges
+        out._g = 0.0
+        out._ctx = ctx
+        return out
+
+    def __sub__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            data = self.data - other.data
+            edges: tuple[Any, ...] = (self, 1.0, other, -1.0)
+            ctx = None
+        elif type(other) is float or type(other) is int:
+            data = self.data - other
+            edges = (self, 1.0)
+            ctx = (self, float(other))
+        else:
+            if not isinstance(other, numbers.Real) or isinstance(other, bool):
+                return NotImplemented
+            return _apply(_ops.SUB, (self, other))
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            return _finish_slow(mode, data, _ops.SUB, edges, ctx)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _ops.SUB
+        out._edges = edges
+        out._g = 0.0
+        out._ctx = ctx
+        return out
+
+    def __rsub__(self, other: Scalar) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.SUB, (other, self))
+
+    def __mul__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            od = other.data
+            sd = self.data
+            data = sd * od
+            edges: tuple[Any, ...] = (self, od, other, sd)
+            ctx = None
+        elif type(other) is float or type(other) is int:
+            c = float(other)
+            data = self.data * c
+            edges = (self, c)
+            ctx = (self, c)
+        else:
+            if not isinstance(other, numbers.Real) or isinstance(other, bool):
+                return NotImplemented
+            return _apply(_ops.MUL, (self, other))
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            return _finish_slow(mode, data, _ops.MUL, edges, ctx)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _ops.MUL
+        out._edges = edges
+        out._g = 0.0
+        out._ctx = ctx
+        return out
+
+    def __rmul__(self, other: Scalar) -> Value:
+        if type(other) is float or type(other) is int:
+            c = float(other)
+            data = c * self.data
+            edges = (self, c)
+            ctx = (c, self)
+        else:
+            if not isinstance(other, numbers.Real) or isinstance(other, bool):
+                return NotImplemented
+            return _apply(_ops.MUL, (other, self))
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            return _finish_slow(mode, data, _ops.MUL, edges, ctx)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _ops.MUL
+        out._edges = edges
+        out._g = 0.0
+        out._ctx = ctx
+        return out
+
+    def __truediv__(self, other: Scalar) -> Value:
+        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.DIV, (self, other))
+
+    def __rtruediv__(self, other: Scalar) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.DIV, (other, self))
+
+    def __pow__(self, other: Scalar) -> Value:
+        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.POW, (self, other))
+
+    def __rpow__(self, other: Scalar) -> Value:
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.POW, (other, self))
+
+    def __neg__(self) -> Value:
+        return _apply(_ops.NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _apply(_ops.ABS, (self,))
+
+    # -- elementary functions --------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e ** self; raises OverflowError past ~709.78."""
+        return _apply(_ops.EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural logarithm; raises ValueError for inputs <= 0."""
+        return _apply(_ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """Square root; raises ValueError for negative inputs."""
+        return _apply(_ops.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _apply(_ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), without overflow for any finite input."""
+        return _apply(_ops.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(x, 0), with derivative 0 at 0 (as PyTorch)."""
+        return _apply(_ops.RELU, (self,))
+
+    def leaky_relu(self, slope: Scalar = 0.01) -> Value:
+        """x for x > 0, else slope * x."""
+        return _apply(_ops.LEAKY_RELU, (self, slope))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), without overflow for any finite input."""
+        return _apply(_ops.SOFTPLUS, (self,))
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _apply(_ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _apply(_ops.COS, (self,))
+
+    # -- reverse mode ----------------------------------------------------------------------
+
+    def backward(self, gradient: Scalar = 1.0, *, create_graph: bool = False) -> None:
+        """Adds d(self)/d(node) * gradient to ``.grad`` of every node in self's graph.
+
+        Args:
+            gradient: the seed, d(loss)/d(self); 1.0 for a scalar loss.
+            create_graph: make the gradients Values whose graphs can be differentiated again.
+        """
+        if type(gradient) is not Value:
+            gradient = _real(gradient, "backward(gradient=...)")
+        order = topological_order(self)
+        if create_graph:
+            grads = _gradient_map(order, gradient, create_graph=True)
+            for node, g in grads.items():
+                total = node.grad + g
+                node.grad = total if type(total) is Value else Value(total)
+            return
+        if type(gradient) is Value:
+            gradient = gradient.data
+        _sweep(order, gradient, _MODE.get().sites)
+
+
+_new = object.__new__
+
+
+def _finish_slow(
+    mode: _Mode, data: float, op: Op, edges: tuple[Any, ...], ctx: tuple[Any, ...] | None
+) -> Value:
+    """Completes a node outside the plain recording mode (no_grad or detect_anomaly)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._g = 0.0
+    if mode.record:
+        out._op = op
+        out._edges = edges
+        out._ctx = ctx
+        if mode.sites is not None:
+            mode.sites[out] = _creation_site()
+    else:
+        out._op = None
+        out._edges = ()
+        out._ctx = None
+    return out
+
+
+def _apply(op: Op, args: Sequence[Any]) -> Value:
+    """Runs ``op`` on Values and/or real numbers and returns the output node."""
+    xs: list[float] = []
+    any_value = False
+    any_const = False
+    for a in args:
+        if type(a) is Value:
+            xs.append(a.data)
+            any_value = True
+        else:
+            xs.append(a if type(a) is float else _real(a, op.name))
+            any_const = True
+    try:
+        data = op.forward(*xs)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _domain_error(op, xs, exc) from None
+    if type(data) is not float:
+        data = _real(data, f"the forward function of {op.name}")
+    mode = _MODE.get()
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._g = 0.0
+    if not (any_value and mode.record):
+        out._op = None
+        out._edges = ()
+        out._ctx = None
+        return out
+    edges: list[Any] = []
+    partial = op.partial
+    for i, a in enumerate(args):
+        if type(a) is Value:
+            d = partial(i, xs, data)
+            if type(d) is not float:
+                d = d.data if type(d) is Value else _real(d, f"derivative {i} of {op.name}")
+            edges.append(a)
+            edges.append(d)
+    out._op = op
+    out._edges = tuple(edges)
+    out._ctx = (
+        tuple(a if type(a) is Value else x for a, x in zip(args, xs)) if any_const else None
+    )
+    if mode.sites is not None:
+        mode.sites[out] = _creation_site()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph traversal and the backward sweeps.
+# ---------------------------------------------------------------------------------------------
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reaching ``root``, each after all of its parents; ``root`` last.
+
+    Iterative depth-first search: depth is limited by memory, not by the recursion limit.
+    """
+    order: list[Value] = []
+    seen = {root}
+    # Each stack entry is a node and the index of the next parent edge to visit.
+    stack: list[Any] = [root, 0]
+    append = order.append
+    while stack:
+        i = stack[-1]
+        node = stack[-2]
+        edges = node._edges
+        n = len(edges)
+        while i < n:
+            p = edges[i]
+            i += 2
+            if p not in seen:
+                seen.add(p)
+                stack[-1] = i
+                stack.append(p)
+                stack.append(0)
+                break
+        else:
+            append(node)
+            del stack[-2:]
+    return order
+
+
+def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> None:
+    """The first-order pass: accumulate into ``_g``, then add each total to ``.grad``."""
+    root = order[-1]
+    root._g = seed
+    try:
+        if sites is not None:
+            _check_seed(root, seed, sites)
+            for node in reversed(order):
+                g = node._g
+                node._g = 0.0
+                node.grad += g
+                edges = node._edges
+                if edges:
+                    _propagate_checked(node, g, sites)
+            return
+        for node in reversed(order):
+            g = node._g
+            node._g = 0.0
+            node.grad += g
+            edges = node._edges
+            if edges:
+                it = iter(edges)
+                for p, d in zip(it, it):
+                    p._g += g * d
+    except BaseException:
+        for node in order:  # leave every scratch slot clean for the next pass
+            node._g = 0.0
+        raise
+
+
+def _check_seed(root: Value, seed: float, sites: dict[Value, str]) -> None:
+    if not math.isfinite(seed):
+        raise FloatingPointError(f"backward was seeded with a non-finite gradient {seed!r}")
+
+
+def _describe(node: Value, sites: dict[Value, str] | None) -> str:
+    label = f" (label {node.label!r})" if node.label else ""
+    name = node.op or "leaf"
+    site = sites.get(node) if sites else None
+    where = (
+        f"\n  created at {site}"
+        if site
+        else "\n  created outside detect_anomaly(); build the graph inside it to see where"
+    )
+    return f"op '{name}'{label}{where}"
+
+
+def _propagate_checked(node: Value, g: float, sites: dict[Value, str]) -> None:
+    edges = node._edges
+    for k in range(0, len(edges), 2):
+        p = edges[k]
+        contribution = g * edges[k + 1]
+        if not math.isfinite(contribution):
+            raise FloatingPointError(
+                f"backward produced a {_kind(contribution)} gradient for input {k // 2} of "
+                f"{_describe(node, sites)}\n  incoming gradient {g!r}, local derivative "
+                f"{edges[k + 1]!r}, input value {p.data!r}"
+            )
+        p._g += contribution
+
+
+def _kind(x: float) -> str:
+    return "NaN" if math.isnan(x) else "infinite"
+
+
+def _graph_partials(node: Value) -> list[tuple[Value, Any]]:
+    """Each parent of ``node`` with d(node)/d(parent) re-derived as a differentiable Value."""
+    op = node._op
+    assert op is not None
+    args = node._ctx if node._ctx is not None else node._edges[0::2]
+    result = []
+    for i, a in enumerate(args):
+        if type(a) is Value:
+            result.append((a, op.partial(i, args, node)))
+    return result
+
+
+def _gradient_map(
+    order: list[Value], seed: Any, *, create_graph: bool
+) -> dict[Value, Any]:
+    """Gradients of ``order[-1]`` for every node of ``order``, without touching ``.grad``.
+
+    With ``create_graph`` the gradients are Values built from differentiable local derivatives;
+    otherwise floats from the partials stored in the forward pass.
+    """
+    grads: dict[Value, Any] = {order[-1]: seed}
+    sites = _MODE.get().sites
+    token = _MODE.set(_MODE.get() if _MODE.get().record else _RECORD) if create_graph else None
+    try:
+        for node in reversed(order):
+            g = grads.get(node)
+            if g is None or not node._edges:
+                continue
+            if create_graph:
+                pairs: Iterable[tuple[Value, Any]] = _graph_partials(node)
+            else:
+                it = iter(node._edges)
+                pairs = zip(it, it)
+            for k, (p, d) in enumerate(pairs):
+                if type(d) is float and d == 1.0:
+                    c = g
+                elif type(g) is float and g == 1.0:
+                    c = d
+                else:
+                    c = g * d
+                if sites is not None:
+                    cd = c.data if type(c) is Value else c
+                    if not math.isfinite(cd):
+                        raise FloatingPointError(
+                            f"backward produced a {_kind(cd)} gradient for input {k} of "
+                            f"{_describe(node, sites)}"
+                        )
+                prev = grads.get(p)
+                grads[p] = c if prev is None else prev + c
+    finally:
+        if token is not None:
+            _MODE.reset(token)
+    return grads
+
+
+# ---------------------------------------------------------------------------------------------
+# Custom ops: the public door into the op table's mechanism.
+# ---------------------------------------------------------------------------------------------
+
+def custom_op(
+    fn: Callable[..., float], *derivatives: Callable[..., Any], name: str | None = None
+) -> Callable[..., Value]:
+    """Declares a new differentiable scalar function.
+
+    Args:
+        fn: maps n floats to a float (the forward pass).
+        derivatives: one per argument; ``derivatives[i](*args)`` is d fn / d arg_i. Written
+            with autograd operations (``autograd.cos`` rather than ``math.cos``) they also give
+            second and higher derivatives.
+        name: shown as ``Value.op`` and in graph drawings; defaults to ``fn.__name__``.
+
+    Returns:
+        A function taking n Values or real numbers and returning a Value.
+
+    >>> import math
+    >>> from autograd import Value, custom_op, cos
+    >>> my_sin = custom_op(math.sin, lambda x: cos(x), name="my_sin")
+    >>> x = Value(0.0)
+    >>> y = my_sin(x)
+    >>> y.backward()
+    >>> y.op, x.grad
+    ('my_sin', 1.0)
+    """
+    if not callable(fn):
+        raise TypeError(f"custom_op: fn must be callable, got {type(fn).__name__}")
+    if not derivatives:
+        raise TypeError("custom_op: give one derivative function per argument of fn")
+    if name is None:
+        name = getattr(fn, "__name__", "custom")
+        if name == "<lambda>":
+            name = "custom"
+    if type(name) is not str or not name:
+        raise TypeError(f"custom_op: name must be a non-empty str, got {name!r}")
+    op = Op(name, fn, derivatives, uses_out=False, doc=getattr(fn, "__doc__", "") or "")
+    arity = op.arity
+
+    def apply(*args: Scalar) -> Value:
+        if len(args) != arity:
+            raise TypeError(f"{name} takes {arity} argument(s), got {len(args)}")
+        return _apply(op, args)
+
+    apply.__name__ = name
+    apply.__qualname__ = name
+    apply.__doc__ = f"Custom op {name!r} of {arity} argument(s)."
+    apply.op = op  # type: ignore[attr-defined]
+    return apply

@@ -1,0 +1,182 @@
+"""Module-level functions: the elementary ops on Values or numbers, and the n-ary ops.
+
+The n-ary ops (``sum``, ``mean``, ``dot``, ``logsumexp``) make ONE graph node however many
+inputs they take: a neuron's weighted sum is one node with 2n parent edges instead of 2n binary
+nodes, which is most of what makes training on scalars affordable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from operator import mul
+from typing import Any
+
+from . import ops as _ops
+from .engine import _MODE, _RECORD, Scalar, Value, _apply, _finish_slow, _new, _real
+
+__all__ = [
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos",
+    "abs", "sum", "mean", "dot", "logsumexp", "softmax",
+]
+
+
+def exp(x: Scalar) -> Value:
+    """e ** x."""
+    return _apply(_ops.EXP, (x,))
+
+
+def log(x: Scalar) -> Value:
+    """Natural logarithm (ValueError for x <= 0)."""
+    return _apply(_ops.LOG, (x,))
+
+
+def sqrt(x: Scalar) -> Value:
+    """Square root (ValueError for x < 0)."""
+    return _apply(_ops.SQRT, (x,))
+
+
+def tanh(x: Scalar) -> Value:
+    """Hyperbolic tangent."""
+    return _apply(_ops.TANH, (x,))
+
+
+def sigmoid(x: Scalar) -> Value:
+    """Logistic function, stable for every finite input."""
+    return _apply(_ops.SIGMOID, (x,))
+
+
+def relu(x: Scalar) -> Value:
+    """max(x, 0)."""
+    return _apply(_ops.RELU, (x,))
+
+
+def leaky_relu(x: Scalar, slope: Scalar = 0.01) -> Value:
+    """x for x > 0, else slope * x."""
+    return _apply(_ops.LEAKY_RELU, (x, slope))
+
+
+def softplus(x: Scalar) -> Value:
+    """log(1 + e^x), stable for every finite input."""
+    return _apply(_ops.SOFTPLUS, (x,))
+
+
+def sin(x: Scalar) -> Value:
+    """Sine."""
+    return _apply(_ops.SIN, (x,))
+
+
+def cos(x: Scalar) -> Value:
+    """Cosine."""
+    return _apply(_ops.COS, (x,))
+
+
+def abs(x: Scalar) -> Value:  # noqa: A001 - mirrors the builtin on purpose
+    """|x|, with derivative 0 at 0."""
+    return _apply(_ops.ABS, (x,))
+
+
+def _datas(xs: Sequence[Any], what: str) -> list[float]:
+    return [
+        x.data if type(x) is Value else (x if type(x) is float else _real(x, what)) for x in xs
+    ]
+
+
+def _as_sequence(xs: Any, what: str) -> Sequence[Any]:
+    if isinstance(xs, (list, tuple)):
+        return xs
+    if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__iter__"):
+        raise TypeError(f"{what} expects a sequence of Values or numbers, got {type(xs).__name__}")
+    return list(xs)
+
+
+def _node(op: Any, data: float, edges: list[Any], ctx: tuple[Any, ...] | None) -> Value:
+    """Finishes an n-ary node whose float work was done in bulk by the caller."""
+    mode = _MODE.get()
+    if mode is not _RECORD or not edges:
+        return _finish_slow(mode, data, op, tuple(edges), ctx) if edges else Value(data)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out._edges = tuple(edges)
+    out._g = 0.0
+    out._ctx = ctx
+    return out
+
+
+def _interleave(nodes: Sequence[Any], partials: Sequence[Any]) -> tuple[list[Any], bool]:
+    """Edges ``[node, partial, ...]`` for the Values among ``nodes``; and whether all were."""
+    n = len(nodes)
+    edges: list[Any] = [None] * (2 * n)
+    edges[0::2] = nodes
+    edges[1::2] = partials
+    if all(type(x) is Value for x in nodes):
+        return edges, True
+    kept = []
+    for x, d in zip(nodes, partials):
+        if type(x) is Value:
+            kept.append(x)
+            kept.append(d)
+    return kept, False
+
+
+def sum(xs: Sequence[Scalar]) -> Value:  # noqa: A001
+    """Sum of the inputs as one node (exactly rounded: ``math.fsum``). Empty -> 0."""
+    xs = _as_sequence(xs, "sum")
+    datas = _datas(xs, "sum")
+    data = math.fsum(datas)
+    edges, pure = _interleave(xs, [1.0] * len(xs))
+    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas))
+    return _node(_ops.SUM, data, edges, ctx)
+
+
+def mean(xs: Sequence[Scalar]) -> Value:
+    """Arithmetic mean of the inputs as one node; ValueError when empty."""
+    xs = _as_sequence(xs, "mean")
+    if not xs:
+        raise ValueError("mean: needs at least one input, got an empty sequence")
+    datas = _datas(xs, "mean")
+    n = len(xs)
+    data = math.fsum(datas) / n
+    edges, pure = _interleave(xs, [1.0 / n] * n)
+    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas))
+    return _node(_ops.MEAN, data, edges, ctx)
+
+
+def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
+    """sum(x * y for x, y in zip(xs, ys)) as one node; ValueError for unequal lengths."""
+    xs = _as_sequence(xs, "dot")
+    ys = _as_sequence(ys, "dot")
+    n = len(xs)
+    if len(ys) != n:
+        raise ValueError(f"dot: sequences of unequal length ({n} and {len(ys)})")
+    xd = _datas(xs, "dot")
+    yd = _datas(ys, "dot")
+    data = math.fsum(map(mul, xd, yd))
+    edges_x, pure_x = _interleave(xs, yd)
+    edges_y, pure_y = _interleave(ys, xd)
+    edges_x += edges_y
+    if pure_x and pure_y:
+        ctx = None
+    else:
+        ctx = tuple(x if type(x) is Value else d for x, d in zip(xs, xd)) + tuple(
+            y if type(y) is Value else d for y, d in zip(ys, yd)
+        )
+    return _node(_ops.DOT, data, edges_x, ctx)
+
+
+def logsumexp(xs: Sequence[Scalar]) -> Value:
+    """log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty."""
+    xs = _as_sequence(xs, "logsumexp")
+    if not xs:
+        raise ValueError("logsumexp: needs at least one input, got an empty sequence")
+    return _apply(_ops.LOGSUMEXP, xs)
+
+
+def softmax(xs: Sequence[Scalar]) -> list[Value]:
+    """exp(x_i) / sum(exp(x)) for each input, stable for any finite logits."""
+    xs = _as_sequence(xs, "softmax")
+    lse = logsumexp(xs)
+    return [exp(x - lse) for x in xs]

@@ -32,15 +32,42 @@ from .functions import (
     sum,
     tanh,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import OPS, Op
 from .transforms import grad, hessian, jacobian, value_and_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "custom_op",
-    "grad", "value_and_grad", "jacobian", "hessian",
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos",
-    "abs", "sum", "mean", "dot", "logsumexp", "softmax",
-    "Op", "OPS",
+    "OPS",
+    "GradcheckError",
+    "Op",
+    "Value",
+    "abs",
+    "cos",
+    "custom_op",
+    "detect_anomaly",
+    "dot",
+    "enable_grad",
+    "exp",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "is_grad_enabled",
+    "jacobian",
+    "leaky_relu",
+    "log",
+    "logsumexp",
+    "mean",
+    "no_grad",
+    "relu",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "softplus",
+    "sqrt",
+    "sum",
+    "tanh",
+    "value_and_grad",
 ]

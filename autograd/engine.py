@@ -23,14 +23,17 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar, Union
 
+from typing_extensions import Self
+
 from . import ops as _ops
 from .ops import Op
 
-__all__ = ["Value", "no_grad", "enable_grad", "detect_anomaly", "custom_op", "is_grad_enabled"]
+__all__ = ["Value", "custom_op", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
 
-Number = Union[int, float, numbers.Real]
+Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
 F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S", bound="_ModeSwitch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,7 +69,7 @@ class _ModeSwitch:
     def _mode(self) -> _Mode:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __enter__(self) -> _ModeSwitch:
+    def __enter__(self) -> Self:
         self._tokens.append(_MODE.set(self._mode()))
         return self
 
@@ -188,7 +191,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_edges", "_g", "_ctx")
+    __slots__ = ("_ctx", "_edges", "_g", "_op", "data", "grad", "label")
 
     data: float
     grad: Any
@@ -492,10 +495,7 @@ class Value:
             gradient = _real(gradient, "backward(gradient=...)")
         order = topological_order(self)
         if create_graph:
-            grads = _gradient_map(order, gradient, create_graph=True)
-            for node, g in grads.items():
-                total = node.grad + g
-                node.grad = total if type(total) is Value else Value(total)
+            _gradient_map(order, gradient, create_graph=True, accumulate=True)
             return
         if type(gradient) is Value:
             gradient = gradient.data
@@ -568,7 +568,7 @@ def _apply(op: Op, args: Sequence[Any]) -> Value:
     out._op = op
     out._edges = tuple(edges)
     out._ctx = (
-        tuple(a if type(a) is Value else x for a, x in zip(args, xs)) if any_const else None
+        tuple(a if type(a) is Value else x for a, x in zip(args, xs, strict=True)) if any_const else None
     )
     if mode.sites is not None:
         mode.sites[out] = _creation_site()
@@ -631,7 +631,7 @@ def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> N
             edges = node._edges
             if edges:
                 it = iter(edges)
-                for p, d in zip(it, it):
+                for p, d in zip(it, it, strict=False):
                     p._g += g * d
     except BaseException:
         for node in order:  # leave every scratch slot clean for the next pass
@@ -678,21 +678,32 @@ def _graph_partials(node: Value) -> list[tuple[Value, Any]]:
     """Each parent of ``node`` with d(node)/d(parent) re-derived as a differentiable Value."""
     op = node._op
     assert op is not None
-    args = node._ctx if node._ctx is not None else node._edges[0::2]
+    edges = node._edges
+    args = node._ctx if node._ctx is not None else edges[0::2]
     result = []
+    k = 1
     for i, a in enumerate(args):
         if type(a) is Value:
-            result.append((a, op.partial(i, args, node)))
+            try:
+                d = op.partial(i, args, node)
+            except (ArithmeticError, ValueError):
+                # The formula is singular here (sqrt' at 0, say): keep the IEEE value the
+                # forward pass stored (inf or nan), as a constant.
+                d = edges[k]
+            result.append((a, d))
+            k += 2
     return result
 
 
 def _gradient_map(
-    order: list[Value], seed: Any, *, create_graph: bool
+    order: list[Value], seed: Any, *, create_graph: bool, accumulate: bool = False
 ) -> dict[Value, Any]:
-    """Gradients of ``order[-1]`` for every node of ``order``, without touching ``.grad``.
+    """Gradients of ``order[-1]`` for every node of ``order``.
 
-    With ``create_graph`` the gradients are Values built from differentiable local derivatives;
-    otherwise floats from the partials stored in the forward pass.
+    With ``create_graph`` the gradients are Values built from differentiable local derivatives
+    (recorded even inside ``no_grad``); otherwise floats from the partials stored in the forward
+    pass. With ``accumulate`` each is added to the node's ``.grad`` (as a Value); otherwise
+    ``.grad`` is left alone, as the functional transforms need.
     """
     grads: dict[Value, Any] = {order[-1]: seed}
     sites = _MODE.get().sites
@@ -706,7 +717,7 @@ def _gradient_map(
                 pairs: Iterable[tuple[Value, Any]] = _graph_partials(node)
             else:
                 it = iter(node._edges)
-                pairs = zip(it, it)
+                pairs = zip(it, it, strict=False)
             for k, (p, d) in enumerate(pairs):
                 if type(d) is float and d == 1.0:
                     c = g
@@ -723,6 +734,10 @@ def _gradient_map(
                         )
                 prev = grads.get(p)
                 grads[p] = c if prev is None else prev + c
+        if accumulate:
+            for node, g in grads.items():
+                total = node.grad + g
+                node.grad = total if type(total) is Value else Value(total)
     finally:
         if token is not None:
             _MODE.reset(token)

@@ -16,8 +16,22 @@ from . import ops as _ops
 from .engine import _MODE, _RECORD, Scalar, Value, _apply, _finish_slow, _new, _real
 
 __all__ = [
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos",
-    "abs", "sum", "mean", "dot", "logsumexp", "softmax",
+    "abs",
+    "cos",
+    "dot",
+    "exp",
+    "leaky_relu",
+    "log",
+    "logsumexp",
+    "mean",
+    "relu",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "softplus",
+    "sqrt",
+    "sum",
+    "tanh",
 ]
 
 
@@ -71,7 +85,7 @@ def cos(x: Scalar) -> Value:
     return _apply(_ops.COS, (x,))
 
 
-def abs(x: Scalar) -> Value:  # noqa: A001 - mirrors the builtin on purpose
+def abs(x: Scalar) -> Value:
     """|x|, with derivative 0 at 0."""
     return _apply(_ops.ABS, (x,))
 
@@ -115,20 +129,20 @@ def _interleave(nodes: Sequence[Any], partials: Sequence[Any]) -> tuple[list[Any
     if all(type(x) is Value for x in nodes):
         return edges, True
     kept = []
-    for x, d in zip(nodes, partials):
+    for x, d in zip(nodes, partials, strict=True):
         if type(x) is Value:
             kept.append(x)
             kept.append(d)
     return kept, False
 
 
-def sum(xs: Sequence[Scalar]) -> Value:  # noqa: A001
+def sum(xs: Sequence[Scalar]) -> Value:
     """Sum of the inputs as one node (exactly rounded: ``math.fsum``). Empty -> 0."""
     xs = _as_sequence(xs, "sum")
     datas = _datas(xs, "sum")
     data = math.fsum(datas)
     edges, pure = _interleave(xs, [1.0] * len(xs))
-    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas))
+    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas, strict=True))
     return _node(_ops.SUM, data, edges, ctx)
 
 
@@ -141,7 +155,7 @@ def mean(xs: Sequence[Scalar]) -> Value:
     n = len(xs)
     data = math.fsum(datas) / n
     edges, pure = _interleave(xs, [1.0 / n] * n)
-    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas))
+    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas, strict=True))
     return _node(_ops.MEAN, data, edges, ctx)
 
 
@@ -161,8 +175,8 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     if pure_x and pure_y:
         ctx = None
     else:
-        ctx = tuple(x if type(x) is Value else d for x, d in zip(xs, xd)) + tuple(
-            y if type(y) is Value else d for y, d in zip(ys, yd)
+        ctx = tuple(x if type(x) is Value else d for x, d in zip(xs, xd, strict=True)) + tuple(
+            y if type(y) is Value else d for y, d in zip(ys, yd, strict=True)
         )
     return _node(_ops.DOT, data, edges_x, ctx)
 

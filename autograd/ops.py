@@ -18,7 +18,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Op", "OPS", "UNARY", "BINARY", "NARY"]
+__all__ = ["BINARY", "NARY", "OPS", "UNARY", "Op"]
 
 _inf = math.inf
 _nan = math.nan
@@ -91,11 +91,11 @@ def _sigmoid_f(x: float) -> float:
 
 def _softplus_f(x: float) -> float:
     # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows.
-    return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-abs(x)))
+    return (max(0.0, x)) + math.log1p(math.exp(-abs(x)))
 
 
 def _relu_f(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    return max(0.0, x)
 
 
 def _leaky_relu_f(x: float, slope: float) -> float:
@@ -187,8 +187,16 @@ class Op:
     """
 
     __slots__ = (
-        "name", "symbol", "arity", "forward", "derivatives", "nary", "domain", "valid",
-        "uses_out", "doc",
+        "arity",
+        "derivatives",
+        "doc",
+        "domain",
+        "forward",
+        "name",
+        "nary",
+        "symbol",
+        "uses_out",
+        "valid",
     )
 
     def __init__(
@@ -264,7 +272,7 @@ def _leaky_relu_d(x: Any, slope: Any, out: Any) -> Any:
 
 
 def _leaky_relu_dslope(x: Any, slope: Any, out: Any) -> Any:
-    return 0.0 if x > 0.0 else x
+    return min(x, 0.0)
 
 
 def _pow_dx(x: Any, y: Any, out: Any) -> Any:

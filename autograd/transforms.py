@@ -20,7 +20,7 @@ from typing import Any
 
 from .engine import Value, _gradient_map, _real, topological_order
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
+__all__ = ["grad", "hessian", "jacobian", "value_and_grad"]
 
 
 def _gradients(out: Any, wrt: Sequence[Value], *, create_graph: bool, who: str) -> list[Any]:
@@ -63,7 +63,11 @@ def _differentiate(
                     f"{len(args)} positional argument(s)"
                 )
         args_list = list(args)
-        nested = any(type(args[i]) is Value for i in indices)
+        # Called with a Value anywhere (as an outer transformation does), the result must stay
+        # differentiable: differentiate with create_graph and return Values.
+        nested = any(type(a) is Value for a in args) or any(
+            type(a) is Value for a in kwargs.values()
+        )
         wrt: list[Value] = []
         for i in indices:
             a = args_list[i]
@@ -96,7 +100,8 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
 
     Returns:
         A function with f's signature returning a float (a tuple of floats for a tuple of
-        argnums); Values that stay differentiable when called with Values.
+        argnums); Values that stay differentiable when any argument is a Value. To nest
+        through a closure, pass the outer variable as an argument rather than capturing it.
 
     >>> grad(lambda x, y: x * y + y, argnums=(0, 1))(2.0, 3.0)
     (3.0, 3.0)

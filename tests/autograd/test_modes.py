@@ -1,0 +1,177 @@
+"""no_grad, detect_anomaly and custom_op."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+
+import pytest
+
+import autograd as ag
+from autograd import Value, custom_op, detect_anomaly, no_grad
+
+
+def test_no_grad_records_no_parents_and_nests():
+    x = Value(2.0)
+    with no_grad():
+        y = x * x + ag.dot([x], [x]) + x.tanh()
+        with no_grad():
+            z = x.exp()
+        w = x * 3.0
+    after = x * x
+    assert y.parents == () and y.op == "" and z.parents == () and w.parents == ()
+    assert after.parents == (x, x)
+    assert ag.is_grad_enabled()
+
+
+def test_no_grad_as_decorator_with_and_without_parentheses():
+    @no_grad()
+    def f(v):
+        return v * v
+
+    @no_grad
+    def g(v):
+        return v * v
+
+    x = Value(3.0)
+    assert f(x).parents == () and g(x).parents == ()
+    assert f(x).data == 9.0 and g.__name__ == "g"
+    assert (x * x).parents == (x, x)
+
+
+def test_enable_grad_inside_no_grad():
+    x = Value(1.0)
+    with no_grad(), ag.enable_grad():
+        y = x * 2.0
+    assert y.parents == (x,)
+
+
+def test_no_grad_is_local_to_its_thread():
+    seen = {}
+    ready = threading.Event()
+    release = threading.Event()
+
+    def other():
+        ready.wait()
+        seen["other"] = ag.is_grad_enabled()
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with no_grad():
+        ready.set()
+        release.wait()
+        seen["main"] = ag.is_grad_enabled()
+    t.join()
+    assert seen == {"other": True, "main": False}
+
+
+def test_no_grad_is_local_to_its_async_task():
+    async def inside():
+        with no_grad():
+            await asyncio.sleep(0.01)
+            return ag.is_grad_enabled()
+
+    async def outside():
+        await asyncio.sleep(0.005)
+        return ag.is_grad_enabled()
+
+    async def main():
+        return await asyncio.gather(inside(), outside())
+
+    assert asyncio.run(main()) == [False, True]
+
+
+def test_detect_anomaly_names_op_label_and_source_line():
+    x = Value(0.0, label="x")
+    with detect_anomaly():
+        root = x.sqrt()  # the line the message must point at
+        root.label = "root"
+        y = root * 1.0
+        with pytest.raises(FloatingPointError) as info:
+            y.backward()
+    message = str(info.value)
+    assert "'sqrt'" in message and "'root'" in message
+    assert __file__ in message
+    import inspect
+
+    source = inspect.getsource(test_detect_anomaly_names_op_label_and_source_line)
+    offset = source.splitlines().index("        root = x.sqrt()  # the line the message must point at")
+    line = test_detect_anomaly_names_op_label_and_source_line.__code__.co_firstlineno + offset
+    assert f"line {line}" in message
+
+
+def test_detect_anomaly_catches_nan_from_inf_times_zero():
+    x = Value(0.0)
+    with detect_anomaly():
+        y = x.sqrt() * 0.0
+        with pytest.raises(FloatingPointError, match="NaN|infinite"):
+            y.backward()
+
+
+def test_detect_anomaly_in_the_differentiable_pass():
+    x = Value(0.0)
+    with detect_anomaly():
+        y = x.sqrt()
+        with pytest.raises(FloatingPointError, match="sqrt"):
+            ag.grad(lambda v: v.sqrt())(x)
+        with pytest.raises(FloatingPointError):
+            y.backward(create_graph=True)
+
+
+def test_without_anomaly_mode_the_pass_gives_ieee_values():
+    x = Value(0.0)
+    y = x.sqrt() * 0.0
+    y.backward()
+    assert math.isnan(x.grad)
+
+
+def test_custom_op_first_order():
+    cube = custom_op(lambda x: x**3, lambda x: 3 * x**2, name="cube")
+    x = Value(2.0)
+    y = cube(x)
+    assert y.op == "cube" and y.data == 8.0
+    y.backward()
+    assert x.grad == 12.0
+
+
+def test_custom_op_two_arguments_and_constants():
+    hyp = custom_op(math.hypot, lambda x, y: x / math.hypot(x, y), lambda x, y: y / math.hypot(x, y))
+    x = Value(3.0)
+    z = hyp(x, 4.0)
+    assert z.data == 5.0 and z.parents == (x,)
+    z.backward()
+    assert x.grad == pytest.approx(0.6)
+
+
+def test_custom_op_higher_order_with_autograd_derivatives():
+    my_sin = custom_op(math.sin, lambda x: ag.cos(x), name="my_sin")
+    assert ag.grad(ag.grad(my_sin))(0.4) == pytest.approx(-math.sin(0.4))
+    assert ag.grad(ag.grad(ag.grad(my_sin)))(0.4) == pytest.approx(-math.cos(0.4))
+
+
+def test_custom_op_with_float_derivative_is_first_order_only():
+    flat_sin = custom_op(math.sin, lambda x: math.cos(x))
+    assert ag.grad(flat_sin)(0.4) == pytest.approx(math.cos(0.4))
+    assert ag.grad(ag.grad(flat_sin))(0.4) == 0.0  # gradgradcheck exists to catch this
+
+
+def test_custom_op_argument_errors():
+    with pytest.raises(TypeError, match="callable"):
+        custom_op(3.0, lambda x: 1.0)
+    with pytest.raises(TypeError, match="derivative"):
+        custom_op(math.sin)
+    with pytest.raises(TypeError, match="derivative 0"):
+        custom_op(math.sin, "cos")
+    with pytest.raises(TypeError, match="name"):
+        custom_op(math.sin, math.cos, name="")
+    op = custom_op(math.sin, math.cos)
+    with pytest.raises(TypeError, match="1 argument"):
+        op(1.0, 2.0)
+
+
+def test_custom_op_domain_error_names_it():
+    my_log = custom_op(math.log, lambda x: 1 / x, name="my_log")
+    with pytest.raises(ValueError, match="my_log"):
+        my_log(-1.0)

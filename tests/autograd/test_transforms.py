@@ -1,0 +1,140 @@
+"""grad, value_and_grad, jacobian, hessian."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autograd as ag
+from autograd import Value, grad, hessian, jacobian, value_and_grad
+
+
+def f(x, y):
+    return x * ag.sin(y) + ag.exp(x * x)
+
+
+def df_dx(x, y):
+    return math.sin(y) + 2 * x * math.exp(x * x)
+
+
+def df_dy(x, y):
+    return x * math.cos(y)
+
+
+def test_grad_returns_floats_for_floats():
+    g = grad(f)(0.5, 1.2)
+    assert type(g) is float and g == pytest.approx(df_dx(0.5, 1.2), rel=1e-14)
+    assert grad(f, argnums=1)(0.5, 1.2) == pytest.approx(df_dy(0.5, 1.2), rel=1e-14)
+    both = grad(f, argnums=(0, 1))(0.5, 1.2)
+    assert isinstance(both, tuple)
+    assert both == pytest.approx((df_dx(0.5, 1.2), df_dy(0.5, 1.2)), rel=1e-14)
+
+
+def test_grad_accepts_ints_and_negative_argnums():
+    assert grad(lambda x, y: x * y, argnums=-1)(2, 5) == 2.0
+
+
+def test_value_and_grad():
+    value, g = value_and_grad(f)(0.5, 1.2)
+    assert value == pytest.approx(0.5 * math.sin(1.2) + math.exp(0.25))
+    assert g == pytest.approx(df_dx(0.5, 1.2))
+
+
+def test_nested_grad_to_third_order():
+    h = lambda x: x.sin() * x
+    x = 0.7
+    assert grad(h)(x) == pytest.approx(math.cos(x) * x + math.sin(x))
+    assert grad(grad(h))(x) == pytest.approx(-math.sin(x) * x + 2 * math.cos(x))
+    assert grad(grad(grad(h)))(x) == pytest.approx(-math.cos(x) * x - 3 * math.sin(x))
+    assert grad(grad(grad(grad(h))))(x) == pytest.approx(math.sin(x) * x - 4 * math.cos(x))
+
+
+def test_grad_called_with_values_returns_differentiable_values():
+    x = Value(0.3)
+    g = grad(lambda v: v**4)(x)
+    assert isinstance(g, Value) and g.data == pytest.approx(4 * 0.3**3)
+    g.backward()
+    assert x.grad == pytest.approx(12 * 0.3**2)
+
+
+def test_mixed_partials_by_nesting():
+    # d/dy d/dx (x^2 y^3) = 6 x y^2
+    inner = grad(lambda x, y: x * x * y**3, argnums=0)
+    mixed = grad(inner, argnums=1)(2.0, 3.0)
+    assert mixed == pytest.approx(6 * 2.0 * 9.0)
+
+
+def test_value_among_other_arguments_makes_results_values():
+    g = grad(lambda x, y: x * y, argnums=0)(2.0, Value(3.0))
+    assert isinstance(g, Value) and g.data == 3.0
+
+
+def test_repeated_value_argument_is_kept_apart():
+    x = Value(2.0)
+    gx, gy = grad(lambda a, b: a * b * b, argnums=(0, 1))(x, x)
+    assert gx.data == 4.0 and gy.data == 8.0
+
+
+def test_transforms_leave_grad_of_closed_over_values_alone():
+    w = Value(3.0)
+    assert grad(lambda x: x * w)(2.0) == 3.0
+    assert w.grad == 0.0
+
+
+def test_constant_function_has_zero_gradient():
+    assert grad(lambda x: 5.0)(1.0) == 0.0
+    assert grad(lambda x, y: y * 2.0)(1.0, 2.0) == 0.0
+    assert hessian(lambda x: x * 2.0)(1.0) == [[0.0]]
+
+
+def test_jacobian():
+    jac = jacobian(lambda x, y, z: [x * y, y.exp() + z, x / z])(1.0, 2.0, 4.0)
+    expected = [[2.0, 1.0, 0.0], [0.0, math.exp(2.0), 1.0], [0.25, 0.0, -1.0 / 16.0]]
+    assert len(jac) == 3 and all(len(row) == 3 for row in jac)
+    for row, exp_row in zip(jac, expected, strict=True):
+        assert row == pytest.approx(exp_row, rel=1e-14)
+
+
+def test_jacobian_equals_grads_of_each_output():
+    fs = [lambda x, y: x * y.tanh(), lambda x, y: ag.logsumexp([x, y])]
+    jac = jacobian(lambda x, y: [g(x, y) for g in fs])(0.4, -1.1)
+    for row, g in zip(jac, fs, strict=True):
+        assert row == pytest.approx(list(grad(g, argnums=(0, 1))(0.4, -1.1)), rel=1e-14)
+
+
+def test_hessian_closed_form_and_symmetry():
+    def rosenbrock(x, y):
+        return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+    x, y = 0.5, -0.3
+    hess = hessian(rosenbrock)(x, y)
+    expected = [[2 - 400 * (y - x * x) + 800 * x * x, -400 * x], [-400 * x, 200.0]]
+    assert hess[0] == pytest.approx(expected[0], rel=1e-12)
+    assert hess[1] == pytest.approx(expected[1], rel=1e-12)
+    assert hess[0][1] == hess[1][0]
+
+
+def test_hessian_of_nary_ops():
+    hess = hessian(lambda a, b, c: ag.dot([a, b], [b, c]))(1.0, 2.0, 3.0)
+    assert hess == [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        (lambda: grad(3.0), TypeError, ["callable"]),
+        (lambda: grad(f, argnums="0"), TypeError, ["argnums"]),
+        (lambda: grad(f, argnums=())(1.0, 2.0), TypeError, ["argnums"]),
+        (lambda: grad(f, argnums=2)(1.0, 2.0), TypeError, ["argnums", "2 positional"]),
+        (lambda: grad(lambda x: [x, x])(1.0), TypeError, ["scalar", "list"]),
+        (lambda: grad(f)("a", 1.0), TypeError, ["str"]),
+        (lambda: jacobian(lambda x: x * 2)(1.0), TypeError, ["list", "Value"]),
+        (lambda: hessian(lambda x: [x])(1.0), TypeError, ["scalar"]),
+    ],
+)
+def test_argument_errors_say_what_was_wrong(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)

@@ -1,0 +1,172 @@
+"""The Value node: construction, attributes, comparisons, identity, errors, stability."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+
+import autograd as ag
+from autograd import Value
+
+
+@pytest.mark.parametrize(
+    "bad, name",
+    [("1.0", "str"), (None, "NoneType"), (1j, "complex"), (True, "bool"), ([1.0], "list")],
+)
+def test_non_real_data_raises_type_error_naming_the_type(bad, name):
+    with pytest.raises(TypeError, match=name):
+        Value(bad)
+
+
+@pytest.mark.parametrize("good", [1, 2.5, Fraction(3, 4), -0.0])
+def test_real_data_is_stored_as_float(good):
+    v = Value(good)
+    assert type(v.data) is float and v.data == float(good)
+
+
+def test_attributes_of_a_leaf():
+    v = Value(2.0, label="w")
+    assert (v.data, v.grad, v.label, v.op, v.parents) == (2.0, 0.0, "w", "", ())
+    assert v.is_leaf()
+
+
+def test_label_must_be_str():
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+
+
+def test_parents_in_argument_order():
+    a, b = Value(1.0), Value(2.0)
+    assert (b - a).parents == (b, a)
+    assert (a * a).parents == (a, a)
+    assert (b / a).op == "div"
+
+
+def test_float_and_comparisons_use_data():
+    a, b = Value(1.0), Value(2.0)
+    assert float(a) == 1.0 and int(Value(2.7)) == 2
+    assert a < b and a <= b and b > a and b >= a
+    assert a < 1.5 and not a > 1.5 and a <= 1.0 and a >= 1.0
+    assert 0.5 < a  # reflected comparison
+    assert isinstance(a < b, bool)
+
+
+def test_equality_and_hash_are_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    same = a
+    assert a != b and a == same
+    assert len({a, b}) == 2
+    d = {a: "a", b: "b"}
+    assert d[a] == "a" and d[b] == "b"
+
+
+def test_truthiness_follows_data():
+    assert Value(1.0) and not Value(0.0)
+
+
+def test_repr_shows_data_grad_label_op():
+    x = Value(2.0, label="x")
+    y = x * x
+    y.backward()
+    assert repr(x) == "Value(data=2.0, grad=4.0, label='x')"
+    assert repr(y) == "Value(data=4.0, grad=1.0, op='mul')"
+
+
+def test_unsupported_operands_raise_type_error():
+    x = Value(1.0)
+    for bad in ("a", None, [1.0], 1j):
+        with pytest.raises(TypeError):
+            x + bad
+        with pytest.raises(TypeError):
+            bad * x
+    with pytest.raises(TypeError, match="bool"):
+        x + True
+    with pytest.raises(TypeError, match="str"):
+        ag.exp("1")
+
+
+@pytest.mark.parametrize(
+    "make, exc, words",
+    [
+        (lambda: ag.log(-1.0), ValueError, ["log", "-1.0"]),
+        (lambda: ag.log(Value(0.0)), ValueError, ["log", "0.0"]),
+        (lambda: Value(-4.0).sqrt(), ValueError, ["sqrt", "-4.0"]),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, ["div", "1.0", "0.0"]),
+        (lambda: 1.0 / Value(0.0), ZeroDivisionError, ["div"]),
+        (lambda: Value(1000.0).exp(), OverflowError, ["exp", "1000.0"]),
+        (lambda: Value(-8.0) ** (1 / 3), ValueError, ["pow", "-8.0"]),
+        (lambda: Value(10.0) ** 1000, OverflowError, ["pow"]),
+        (lambda: ag.mean([]), ValueError, ["mean", "empty"]),
+        (lambda: ag.logsumexp([]), ValueError, ["logsumexp", "empty"]),
+        (lambda: ag.dot([1.0, 2.0], [1.0]), ValueError, ["dot", "2", "1"]),
+    ],
+)
+def test_domain_errors_follow_math_and_name_op_and_input(make, exc, words):
+    with pytest.raises(exc) as info:
+        make()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_domain_error_types_match_math():
+    for fn, arg in ((math.log, -1.0), (math.sqrt, -1.0), (math.exp, 1000.0)):
+        with pytest.raises(Exception) as expected:
+            fn(arg)
+        with pytest.raises(type(expected.value)):
+            getattr(ag, fn.__name__)(arg)
+
+
+@pytest.mark.parametrize("x", [-1000.0, -745.0, -50.0, 0.0, 50.0, 745.0, 1000.0, 1e300, -1e300])
+def test_sigmoid_and_softplus_are_stable(x):
+    s = Value(x).sigmoid()
+    assert 0.0 <= s.data <= 1.0
+    p = Value(x).softplus()
+    assert math.isfinite(p.data) and p.data >= 0.0
+    if x > 40:
+        assert p.data == pytest.approx(x) and s.data == 1.0
+    if x < -800:
+        assert s.data == 0.0 and p.data == 0.0
+    v = Value(x)
+    v.softplus().backward()
+    assert v.grad == pytest.approx(s.data)
+
+
+def test_logsumexp_and_softmax_are_stable_for_extreme_logits():
+    xs = [Value(1000.0), Value(-1000.0), Value(999.0)]
+    lse = ag.logsumexp(xs)
+    assert lse.data == pytest.approx(1000.0 + math.log(1 + math.exp(-1.0)))
+    probs = ag.softmax(xs)
+    assert sum(p.data for p in probs) == pytest.approx(1.0)
+    assert probs[1].data == 0.0
+    lse.backward()
+    assert [x.grad for x in xs] == pytest.approx([p.data for p in probs])
+
+
+def test_softmax_gradient_matches_closed_form():
+    xs = [Value(v) for v in (0.5, -1.0, 2.0)]
+    probs = ag.softmax(xs)
+    probs[0].backward()
+    p = [q.data for q in probs]
+    expected = [p[0] * ((1.0 if j == 0 else 0.0) - p[j]) for j in range(3)]
+    assert [x.grad for x in xs] == pytest.approx(expected, abs=1e-15)
+
+
+def test_detach_makes_a_leaf_with_the_same_data():
+    x = Value(2.0, label="x")
+    y = (x * x).detach()
+    assert y.is_leaf() and y.data == 4.0
+    z = y * x
+    z.backward()
+    assert x.grad == 4.0
+
+
+def test_nary_ops_accept_iterables_and_reject_non_sequences():
+    xs = [Value(1.0), Value(2.0)]
+    assert ag.sum(x for x in xs).data == 3.0
+    assert ag.sum([]).data == 0.0
+    with pytest.raises(TypeError, match="sequence"):
+        ag.sum(Value(1.0))
+    with pytest.raises(TypeError, match="str"):
+        ag.sum([Value(1.0), "2"])

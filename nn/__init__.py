@@ -1,1 +1,20 @@
-"""Neural networks on top of the autograd engine (modules, losses, optimizers, training)."""
+"""Neural networks on top of the autograd engine: modules, losses, optimizers, training.
+
+>>> from nn import MLP, SGD, fit, losses, datasets
+>>> X, y = datasets.moons(n=20, seed=0)
+>>> model = MLP(2, [8, 1], seed=0)
+>>> history = fit(model, X, y, loss=losses.binary_cross_entropy_with_logits,
+...               optimizer=SGD(model.parameters(), lr=0.5), epochs=3, progress=False)
+>>> sorted(history[-1])
+['accuracy', 'epoch', 'loss', 'lr']
+"""
+
+from . import datasets, losses, optim
+from .module import MLP, Layer, Module, Neuron, StateError
+from .optim import SGD, Adam, Optimizer
+from .train import accuracy, fit
+
+__all__ = [
+    "MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "Optimizer", "StateError",
+    "accuracy", "datasets", "fit", "losses", "optim",
+]

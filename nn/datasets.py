@@ -1,0 +1,131 @@
+"""Toy 2-D classification datasets, generated in code from a seed (nothing is downloaded).
+
+Each function returns ``(X, y)``: ``X`` a list of ``(x0, x1)`` float tuples, ``y`` a list of
+int labels. Points are drawn with ``random.Random(seed)`` only, so the same arguments give the
+same data on every machine and Python version, and the global ``random`` state is untouched.
+The samples are shuffled, so a prefix of the data is a fair mini-batch.
+
+>>> X, y = moons(n=4, noise=0.0, seed=0)
+>>> len(X), sorted(y)
+(4, [0, 0, 1, 1])
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+__all__ = ["circles", "moons", "spirals", "xor"]
+
+Data = tuple[list[tuple[float, float]], list[int]]
+
+
+def _check(n: int, noise: float, seed: int, who: str, *, minimum: int = 1) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
+        raise ValueError(f"{who}: n must be an int >= {minimum}, got {n!r}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (
+        math.isfinite(noise) and noise >= 0
+    ):
+        raise ValueError(f"{who}: noise must be a finite number >= 0, got {noise!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{who}: seed must be an int, got {type(seed).__name__}")
+
+
+def _shuffled(points: list[tuple[float, float]], labels: list[int], rng: random.Random) -> Data:
+    order = list(range(len(points)))
+    rng.shuffle(order)
+    return [points[i] for i in order], [labels[i] for i in order]
+
+
+def _spaced(k: int, stop: float, *, endpoint: bool = True) -> list[float]:
+    """``k`` evenly spaced numbers from 0 to ``stop`` (like numpy's linspace)."""
+    if k == 1:
+        return [0.0]
+    steps = k - 1 if endpoint else k
+    return [stop * i / steps for i in range(k)]
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Data:
+    """Two interleaving half circles (as scikit-learn's ``make_moons``).
+
+    Class 0 is the upper arc ``(cos t, sin t)``, class 1 the lower arc
+    ``(1 - cos t, 0.5 - sin t)`` for t in [0, pi]; Gaussian noise of standard deviation
+    ``noise`` is added to both coordinates. Class 0 gets ``n // 2`` points.
+    """
+    _check(n, noise, seed, "moons")
+    rng = random.Random(seed)
+    gauss = rng.gauss
+    n0 = n // 2
+    n1 = n - n0
+    points = [(math.cos(t), math.sin(t)) for t in _spaced(n0, math.pi)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t)) for t in _spaced(n1, math.pi)]
+    points = [(x + gauss(0.0, noise), y + gauss(0.0, noise)) for x, y in points]
+    return _shuffled(points, [0] * n0 + [1] * n1, rng)
+
+
+def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Data:
+    """A circle of radius ``factor`` (class 1) inside a unit circle (class 0).
+
+    As scikit-learn's ``make_circles``: points evenly spaced in angle on each circle, plus
+    Gaussian noise of standard deviation ``noise``. ``factor`` must be in (0, 1).
+    """
+    _check(n, noise, seed, "circles")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
+    rng = random.Random(seed)
+    gauss = rng.gauss
+    n0 = n // 2
+    n1 = n - n0
+    points = [(math.cos(t), math.sin(t)) for t in _spaced(n0, 2 * math.pi, endpoint=False)]
+    points += [
+        (factor * math.cos(t), factor * math.sin(t))
+        for t in _spaced(n1, 2 * math.pi, endpoint=False)
+    ]
+    points = [(x + gauss(0.0, noise), y + gauss(0.0, noise)) for x, y in points]
+    return _shuffled(points, [0] * n0 + [1] * n1, rng)
+
+
+def xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> Data:
+    """Points in the four quadrants; label 1 where exactly one coordinate is negative.
+
+    Each point picks a quadrant, lands uniformly in ``[0.1, 1]`` from the axes inside it (so
+    classes are separable before noise), and then gets Gaussian noise of standard deviation
+    ``noise``. The label is that of the quadrant it was drawn in.
+    """
+    _check(n, noise, seed, "xor")
+    rng = random.Random(seed)
+    uniform, gauss = rng.uniform, rng.gauss
+    points: list[tuple[float, float]] = []
+    labels: list[int] = []
+    for i in range(n):
+        sx = 1.0 if i % 2 == 0 else -1.0  # quadrants in turn, so classes stay balanced
+        sy = 1.0 if i % 4 < 2 else -1.0
+        x = sx * uniform(0.1, 1.0) + gauss(0.0, noise)
+        y = sy * uniform(0.1, 1.0) + gauss(0.0, noise)
+        points.append((x, y))
+        labels.append(int(sx * sy < 0))
+    return _shuffled(points, labels, rng)
+
+
+def spirals(n: int = 100, classes: int = 2, noise: float = 0.1, seed: int = 0) -> Data:
+    """``classes`` spiral arms winding out from the origin, one class per arm.
+
+    Arm ``k`` holds points at radius r in (0, 1] and angle ``2 pi k / classes + 4 r`` (a bit
+    over half a turn), plus Gaussian noise of standard deviation ``noise`` on the angle.
+    Points are shared out as evenly as possible (earlier arms get the remainder).
+    """
+    _check(n, noise, seed, "spirals", minimum=1)
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
+    rng = random.Random(seed)
+    gauss = rng.gauss
+    points: list[tuple[float, float]] = []
+    labels: list[int] = []
+    for k in range(classes):
+        count = n // classes + (1 if k < n % classes else 0)
+        for i in range(count):
+            r = (i + 1) / count
+            theta = 2 * math.pi * k / classes + 4.0 * r + gauss(0.0, noise)
+            points.append((r * math.cos(theta), r * math.sin(theta)))
+            labels.append(k)
+    return _shuffled(points, labels, rng)

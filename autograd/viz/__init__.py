@@ -1,0 +1,29 @@
+"""Drawing computation graphs: ``draw_dot`` builds a Graphviz graph, ``to_svg`` renders it.
+
+Rendering needs no system Graphviz: without ``dot`` on ``PATH``, :func:`to_svg` (and Jupyter's
+inline display of a drawing) uses Graphviz compiled to WebAssembly, installed by pip. This is
+the only part of ``autograd`` that imports ``graphviz``; ``import autograd`` does not load it.
+
+>>> from autograd import Value
+>>> from autograd.viz import draw_dot
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> out = (a * b).tanh()
+>>> out.backward()
+>>> drawing = draw_dot(out)
+>>> drawing.values_drawn, drawing.values_omitted
+(4, 0)
+"""
+
+from .draw import DEFAULT_MAX_NODES, LABEL_LIMIT, Drawing, draw_dot, to_svg
+from .render import RendererNotFoundError, RenderError, renderer_name
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "LABEL_LIMIT",
+    "Drawing",
+    "RenderError",
+    "RendererNotFoundError",
+    "draw_dot",
+    "renderer_name",
+    "to_svg",
+]

@@ -18,7 +18,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["BINARY", "NARY", "OPS", "UNARY", "Op"]
+__all__ = ["BINARY", "NARY", "OPS", "UNARY", "Op", "markdown_table"]
 
 _inf = math.inf
 _nan = math.nan
@@ -184,6 +184,8 @@ class Op:
         domain: human-readable domain, quoted in error messages.
         valid: predicate on float arguments, true where the op is safely differentiable.
         uses_out: False when the derivative functions take only the arguments (custom ops).
+        doc: the forward formula, for people (the README's op list is generated from it).
+        rule: the local derivatives, for people, in argument order.
     """
 
     __slots__ = (
@@ -194,6 +196,7 @@ class Op:
         "forward",
         "name",
         "nary",
+        "rule",
         "symbol",
         "uses_out",
         "valid",
@@ -211,6 +214,7 @@ class Op:
         valid: Callable[..., bool] = _everywhere,
         uses_out: bool = True,
         doc: str = "",
+        rule: str = "",
     ) -> None:
         self.name = name
         self.symbol = symbol or name
@@ -234,6 +238,7 @@ class Op:
         self.valid = valid
         self.uses_out = uses_out
         self.doc = doc
+        self.rule = rule
 
     def partial(self, i: int, args: Sequence[Any], out: Any) -> Any:
         """d out / d args[i], as a float or (on Values) a differentiable Value."""
@@ -312,42 +317,84 @@ def _logsumexp_d(i: int, args: Sequence[Any], out: Any) -> Any:
 # The table.
 # ---------------------------------------------------------------------------------------------
 
-ADD = Op("add", float.__add__, (_one, _one), symbol="+")
-SUB = Op("sub", float.__sub__, (_one, _minus_one), symbol="-")
-MUL = Op("mul", float.__mul__, (lambda x, y, out: y, lambda x, y, out: x), symbol="*")
+ADD = Op(
+    "add", float.__add__, (_one, _one), symbol="+",
+    doc="x + y", rule="1, 1",
+)
+SUB = Op(
+    "sub", float.__sub__, (_one, _minus_one), symbol="-",
+    doc="x - y", rule="1, -1",
+)
+MUL = Op(
+    "mul", float.__mul__, (lambda x, y, out: y, lambda x, y, out: x), symbol="*",
+    doc="x * y", rule="y, x",
+)
 DIV = Op(
     "div", _div_f, (lambda x, y, out: _recip(y), lambda x, y, out: -out * _recip(y)),
     symbol="/", domain="y != 0", valid=_div_ok,
+    doc="x / y", rule="1/y, -out/y",
 )
 POW = Op(
     "pow", _pow_f, (_pow_dx, _pow_dy), symbol="**",
     domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y", valid=_pow_ok,
+    doc="x ** y", rule="y * x**(y-1), out * log(x)",
 )
-NEG = Op("neg", float.__neg__, (_minus_one,), symbol="-")
-ABS = Op("abs", float.__abs__, (_abs_d,), valid=_away_from_zero)
+LEAKY_RELU = Op(
+    "leaky_relu", _leaky_relu_f, (_leaky_relu_d, _leaky_relu_dslope), valid=_away_from_zero,
+    doc="x if x > 0 else slope * x", rule="1 if x > 0 else slope; 0 if x > 0 else x",
+)
+NEG = Op("neg", float.__neg__, (_minus_one,), symbol="-", doc="-x", rule="-1")
+ABS = Op(
+    "abs", float.__abs__, (_abs_d,), valid=_away_from_zero,
+    doc="absolute value of x", rule="sign(x), 0 at 0",
+)
 EXP = Op(
     "exp", math.exp, (lambda x, out: out,),
     domain="x <= 709.78 (larger overflows)", valid=_exp_ok,
+    doc="e ** x", rule="out",
 )
-LOG = Op("log", math.log, (lambda x, out: _recip(x),), domain="x > 0", valid=_positive)
+LOG = Op(
+    "log", math.log, (lambda x, out: _recip(x),), domain="x > 0", valid=_positive,
+    doc="ln x", rule="1/x",
+)
 SQRT = Op(
     "sqrt", math.sqrt, (lambda x, out: 0.5 * _recip(out),), domain="x >= 0", valid=_positive,
+    doc="x ** 0.5", rule="0.5/out",
 )
-TANH = Op("tanh", math.tanh, (lambda x, out: 1.0 - out * out,))
-SIGMOID = Op("sigmoid", _sigmoid_f, (lambda x, out: out * (1.0 - out),))
-RELU = Op("relu", _relu_f, (_relu_d,), valid=_away_from_zero)
-LEAKY_RELU = Op(
-    "leaky_relu", _leaky_relu_f, (_leaky_relu_d, _leaky_relu_dslope), valid=_away_from_zero,
+TANH = Op(
+    "tanh", math.tanh, (lambda x, out: 1.0 - out * out,),
+    doc="tanh x", rule="1 - out**2",
 )
-SOFTPLUS = Op("softplus", _softplus_f, (lambda x, out: _sigmoid(x),))
-SIN = Op("sin", math.sin, (lambda x, out: _cos(x),))
-COS = Op("cos", math.cos, (lambda x, out: -_sin(x),))
+SIGMOID = Op(
+    "sigmoid", _sigmoid_f, (lambda x, out: out * (1.0 - out),),
+    doc="1 / (1 + e**-x), stable", rule="out * (1 - out)",
+)
+RELU = Op(
+    "relu", _relu_f, (_relu_d,), valid=_away_from_zero,
+    doc="max(x, 0)", rule="1 if x > 0 else 0",
+)
+SOFTPLUS = Op(
+    "softplus", _softplus_f, (lambda x, out: _sigmoid(x),),
+    doc="log(1 + e**x), stable", rule="sigmoid(x)",
+)
+SIN = Op("sin", math.sin, (lambda x, out: _cos(x),), doc="sin x", rule="cos(x)")
+COS = Op("cos", math.cos, (lambda x, out: -_sin(x),), doc="cos x", rule="-sin(x)")
 
-SUM = Op("sum", _sum_f, _sum_d, symbol="sum", nary=True)
-MEAN = Op("mean", _mean_f, _mean_d, symbol="mean", nary=True, domain="at least one input")
-DOT = Op("dot", _dot_f, _dot_d, symbol="dot", nary=True, domain="two sequences of equal length")
+SUM = Op(
+    "sum", _sum_f, _sum_d, symbol="sum", nary=True,
+    doc="x1 + ... + xn (exactly rounded)", rule="1 each",
+)
+MEAN = Op(
+    "mean", _mean_f, _mean_d, symbol="mean", nary=True, domain="at least one input",
+    doc="(x1 + ... + xn) / n", rule="1/n each",
+)
+DOT = Op(
+    "dot", _dot_f, _dot_d, symbol="dot", nary=True, domain="two sequences of equal length",
+    doc="x1*y1 + ... + xn*yn", rule="y_i for x_i, x_i for y_i",
+)
 LOGSUMEXP = Op(
     "logsumexp", _logsumexp_f, _logsumexp_d, nary=True, domain="at least one input",
+    doc="log(e**x1 + ... + e**xn), stable", rule="exp(x_i - out) (the softmax)",
 )
 
 UNARY: tuple[Op, ...] = (NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS)
@@ -355,3 +402,24 @@ BINARY: tuple[Op, ...] = (ADD, SUB, MUL, DIV, POW, LEAKY_RELU)
 NARY: tuple[Op, ...] = (SUM, MEAN, DOT, LOGSUMEXP)
 OPS: dict[str, Op] = {op.name: op for op in UNARY + BINARY + NARY}
 """Every built-in op by name."""
+
+
+_CALLS = {
+    "add": "`x + y`", "sub": "`x - y`", "mul": "`x * y`", "div": "`x / y`", "pow": "`x ** y`",
+    "neg": "`-x`", "abs": "`abs(x)`",
+    "leaky_relu": "`x.leaky_relu(slope=0.01)`",
+    "sum": "`sum(xs)`", "mean": "`mean(xs)`", "dot": "`dot(xs, ys)`",
+    "logsumexp": "`logsumexp(xs)`",
+}
+
+
+def markdown_table() -> str:
+    """The op table as Markdown: the README's op list is generated from this."""
+    rows = [
+        "| op | call | computes | local derivatives | domain |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for op in UNARY + BINARY + NARY:
+        call = _CALLS.get(op.name, f"`x.{op.name}()`")
+        rows.append(f"| `{op.name}` | {call} | {op.doc} | {op.rule} | {op.domain} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,138 @@
+"""Shared pieces of the benchmarks: sizes, timing, result sections and peer detection."""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes and repetition counts; ``quick()`` shrinks everything to a smoke test."""
+
+    repeat: int = 5
+    warmup: int = 1
+    moons_points: int = 100
+    moons_hidden: tuple[int, ...] = (16, 16)
+    dag_ops: int = 18_000  # plus ~7k additions joining the sinks: ~25k nodes
+    dag_leaves: int = 100
+    depth: int = 1_000_000
+    depth_repeat: int = 3
+    memory_nodes: int = 20_000
+    peers: tuple[str, ...] = ("micrograd", "torch")
+    quick: bool = False
+    clock: str = "cpu"  # "cpu": this process's CPU time; "wall": elapsed time
+
+    @property
+    def timer(self) -> Callable[[], float]:
+        """CPU time by default: on a shared machine it ignores time spent descheduled."""
+        return time.process_time if self.clock == "cpu" else time.perf_counter
+
+    @classmethod
+    def quick_config(cls, repeat: int | None = None) -> Config:
+        return cls(
+            repeat=repeat or 2,
+            warmup=1,
+            moons_points=12,
+            moons_hidden=(4, 4),
+            dag_ops=600,
+            dag_leaves=20,
+            depth=5_000,
+            depth_repeat=1,
+            memory_nodes=2_000,
+            quick=True,
+        )
+
+
+@dataclass
+class Timing:
+    """The median and every sample of a timed function, in seconds."""
+
+    median: float
+    samples: list[float]
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median: how noisy the samples were."""
+        return (max(self.samples) - min(self.samples)) / self.median if self.median else 0.0
+
+
+def measure(
+    fn: Callable[[], Any],
+    *,
+    repeat: int,
+    warmup: int,
+    timer: Callable[[], float] = time.process_time,
+) -> Timing:
+    """Runs ``fn`` ``warmup`` times untimed, then ``repeat`` times timed; returns the median.
+
+    Samples run back to back with the cycle collector enabled, as in a training loop: garbage
+    an implementation leaves for the collector (micrograd's closure cycles) is paid for during
+    the following samples, as a user would pay for it. One collection runs before the warm-up
+    so that no earlier benchmark's garbage is charged here.
+    """
+    gc.collect()
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(max(1, repeat)):
+        start = timer()
+        fn()
+        samples.append(timer() - start)
+    return Timing(statistics.median(samples), samples)
+
+
+@dataclass
+class Section:
+    """One benchmark's result: a Markdown table plus notes."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)  # raw figures for --json
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", ""]
+        lines.append("| " + " | ".join(self.columns) + " |")
+        lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(self.columns)))
+                     + "|")
+        for row in self.rows:
+            lines.append("| " + " | ".join(row) + " |")
+        if self.notes:
+            lines.append("")
+            lines.extend(f"- {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+def available(peer: str, cfg: Config) -> bool:
+    """True when ``peer`` is requested by the config and importable."""
+    return peer in cfg.peers and importlib.util.find_spec(peer) is not None
+
+
+def skipped_note(peer: str, cfg: Config) -> str:
+    if peer not in cfg.peers:
+        return f"{peer}: skipped (--no-{peer})."
+    extra = " (`pip install valuegrad[bench]`)" if peer == "micrograd" else ""
+    return f"{peer}: not installed, skipped{extra}."
+
+
+def fmt_time(seconds: float) -> str:
+    """A duration with a sensible unit."""
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    if seconds >= 1e-6:
+        return f"{seconds * 1e6:.1f} us"
+    return f"{seconds * 1e9:.0f} ns"
+
+
+def fmt_ratio(x: float) -> str:
+    return f"{x:.1f}x" if x < 100 else f"{x:.0f}x"

@@ -1,0 +1,148 @@
+"""Command line of the benchmarks: runs the chosen sections and prints one Markdown report."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import depth, memory, moons, throughput
+from .common import Config, Section
+
+SECTIONS: dict[str, Callable[[Config], Section]] = {
+    "moons": moons.run,
+    "ops": throughput.run,
+    "depth": depth.run,
+    "memory": memory.run,
+}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_info() -> dict[str, str]:
+    return {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": f"{cpu_model()} ({os.cpu_count()} logical cores)",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "os": platform.platform(terse=True),
+        "micrograd": _version("micrograd"),
+        "torch": _version("torch"),
+    }
+
+
+def targets(sections: dict[str, Section]) -> list[str]:
+    """The issue's targets, each with the ratio measured in this run."""
+    lines = []
+
+    def line(ok: bool, text: str) -> None:
+        lines.append(f"- [{'x' if ok else ' '}] {text}")
+
+    if "moons" in sections:
+        d = sections["moons"].data
+        ours = d["valuegrad"]["median_s"]
+        r = ours / d["hand-written"]["median_s"]
+        line(r <= 4.0, f"moons step within 4x of hand-written (stretch 3x): {r:.2f}x")
+        if "micrograd" in d:
+            r = d["micrograd"]["median_s"] / ours
+            line(r >= 50.0, f"moons step >= 50x faster than micrograd: {r:.1f}x")
+    if "ops" in sections:
+        d = sections["ops"].data
+        ours = d["valuegrad"]["total_ns"]
+        if "torch (0-dim)" in d:
+            r = d["torch (0-dim)"]["total_ns"] / ours
+            line(r >= 20.0, f"op throughput >= 20x torch scalar tensors: {r:.1f}x")
+        if "micrograd" in d:
+            r = d["micrograd"]["total_ns"] / ours
+            line(r >= 15.0, f"op throughput >= 15x micrograd: {r:.1f}x")
+    if "memory" in sections:
+        b = sections["memory"].data["valuegrad"]["bytes_per_node"]
+        line(b <= 200.0, f"memory <= 200 bytes/node: {b:.0f}")
+    return lines
+
+
+def report(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> str:
+    mode = "quick (smoke-test sizes, figures meaningless)" if cfg.quick else "full"
+    head = [
+        "## valuegrad benchmarks",
+        "",
+        f"{info['date']} · {info['cpu']} · {info['python']} · {info['os']}",
+        (
+            f"micrograd {info['micrograd']} · torch {info['torch']} · mode: {mode} · "
+            f"{cfg.clock} time, median of {cfg.repeat} runs after {cfg.warmup} warm-up"
+        ),
+        "",
+    ]
+    body = [section.markdown() + "\n" for section in sections.values()]
+    tail = targets(sections)
+    if tail:
+        tail = ["### Targets (issue 7), ratios from this run", "", *tail]
+    return "\n".join(head + body + tail)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description="Benchmarks valuegrad against its peers."
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(SECTIONS), default=None,
+        help="run only this section (repeatable)",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write raw figures as JSON")
+    parser.add_argument("--no-micrograd", action="store_true", help="skip micrograd")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    parser.add_argument(
+        "--clock", choices=("cpu", "wall"), default="cpu",
+        help="cpu: CPU time of this process (default; robust to other load), wall: elapsed",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        print("--repeat must be at least 1", file=sys.stderr)
+        return 2
+    cfg = Config.quick_config(args.repeat) if args.quick else Config(repeat=args.repeat or 5)
+    peers = tuple(
+        p for p, off in (("micrograd", args.no_micrograd), ("torch", args.no_torch)) if not off
+    )
+    cfg = Config(**{**cfg.__dict__, "peers": peers, "clock": args.clock})
+    info = machine_info()
+    sections: dict[str, Section] = {}
+    for name in args.only or list(SECTIONS):
+        print(f"running {name}...", file=sys.stderr, flush=True)
+        sections[name] = SECTIONS[name](cfg)
+    print(report(info, cfg, sections))
+    if args.json:
+        payload: dict[str, Any] = {
+            "machine": info,
+            "config": {k: v for k, v in cfg.__dict__.items()},
+            "results": {name: s.data for name, s in sections.items()},
+        }
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(payload, f, indent=2)
+    return 0

@@ -1,0 +1,172 @@
+"""Benchmark 2: forward + backward nanoseconds per op on a wide random DAG.
+
+The op sequence is drawn first, outside the timed region: each op is ``a + b``, ``a * b``,
+``relu(a)`` or ``a * 0.5`` (only ops micrograd has), its operands drawn uniformly from every
+earlier node, so the graph is wide and shallow with random fan-out. Nodes nobody consumed are
+then added up by a balanced tree of ``+`` so that one backward pass reaches every node.
+
+The sequence is turned into one straight-line Python function per implementation (``v7 = v3 *
+v5`` ...), so the timing holds the ops themselves and no interpreter loop or list indexing
+around them. Each sample builds the graph from the same leaves and runs backward from its root.
+"""
+
+from __future__ import annotations
+
+import random
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .common import Config, Section, available, fmt_ratio, measure, skipped_note
+
+ADD, MUL, RELU, SCALE = range(4)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A random DAG: ``n_leaves`` inputs, then ``ops`` as (kind, operand, operand) triples."""
+
+    n_leaves: int
+    ops: list[tuple[int, int, int]]
+    leaves: list[float]
+
+    @property
+    def n_ops(self) -> int:
+        return len(self.ops)
+
+
+def make_program(n_ops: int, n_leaves: int, seed: int = 0) -> Program:
+    """Draws the ops, then appends the ``+`` chain that joins every unconsumed node."""
+    rng = random.Random(seed)
+    leaves = [rng.uniform(-1.0, 1.0) for _ in range(n_leaves)]
+    ops: list[tuple[int, int, int]] = []
+    used = [False] * n_leaves
+    for k in range(n_ops):
+        n = n_leaves + k
+        kind = rng.randrange(4)
+        a = rng.randrange(n)
+        b = rng.randrange(n) if kind in (ADD, MUL) else a
+        used[a] = used[b] = True
+        used.append(False)
+        ops.append((kind, a, b))
+    # A balanced tree of additions keeps the graph shallow (micrograd's recursive sort would
+    # overflow the stack on a long chain).
+    level = [i for i, u in enumerate(used) if not u]
+    while len(level) > 1:
+        pairs = []
+        for a, b in zip(level[0::2], level[1::2], strict=False):
+            ops.append((ADD, a, b))
+            pairs.append(n_leaves + len(ops) - 1)
+        if len(level) % 2:
+            pairs.append(level[-1])
+        level = pairs
+    if level[0] != n_leaves + len(ops) - 1:  # the root must be the last node
+        ops.append((SCALE, level[0], level[0]))
+    return Program(n_leaves, ops, leaves)
+
+
+TEMPLATES = {
+    # implementation -> (add, mul, relu, scale)
+    "method": ("{a} + {b}", "{a} * {b}", "{a}.relu()", "{a} * 0.5"),
+    "torch": ("{a} + {b}", "{a} * {b}", "relu({a})", "{a} * 0.5"),
+}
+
+
+def compile_program(program: Program, style: str) -> Callable[..., Any]:
+    """One straight-line function ``build(leaves, relu)`` returning the root node."""
+    forms = TEMPLATES[style]
+    lines = ["def build(leaves, relu):"]
+    names = [f"v{i}" for i in range(program.n_leaves + program.n_ops)]
+    lines.append(f"    {', '.join(names[: program.n_leaves])}, = leaves")
+    for k, (kind, a, b) in enumerate(program.ops):
+        expr = forms[kind].format(a=names[a], b=names[b])
+        lines.append(f"    {names[program.n_leaves + k]} = {expr}")
+    lines.append(f"    return {names[-1]}")
+    module = compile("\n".join(lines), f"<dag of {program.n_ops} ops>", "exec")
+    # The module's only constant code object is the function's body: make it a function
+    # without running the module.
+    (body,) = [c for c in module.co_consts if isinstance(c, types.CodeType)]
+    return types.FunctionType(body, {"__builtins__": __builtins__}, "build")
+
+
+def _valuegrad(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    from autograd import Value
+
+    build = compile_program(program, "method")
+    leaves = [Value(x) for x in program.leaves]
+
+    def forward() -> None:
+        build(leaves, None)
+
+    def forward_backward() -> None:
+        build(leaves, None).backward()
+
+    return forward, forward_backward
+
+
+def _micrograd(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    from micrograd.engine import Value
+
+    build = compile_program(program, "method")
+    leaves = [Value(x) for x in program.leaves]
+
+    def forward() -> None:
+        build(leaves, None)
+
+    def forward_backward() -> None:
+        build(leaves, None).backward()
+
+    return forward, forward_backward
+
+
+def _torch(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    import torch
+
+    build = compile_program(program, "torch")
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.leaves]
+    relu = torch.relu
+
+    def forward() -> None:
+        build(leaves, relu)
+
+    def forward_backward() -> None:
+        build(leaves, relu).backward()
+
+    return forward, forward_backward
+
+
+def run(cfg: Config) -> Section:
+    program = make_program(cfg.dag_ops, cfg.dag_leaves)
+    n = program.n_ops
+    section = Section(
+        "ops",
+        f"2. Op throughput: random DAG of {n:,} ops over {cfg.dag_leaves} leaves "
+        "(+, *, relu, * const)",
+        ["implementation", "forward ns/op", "backward ns/op", "total ns/op",
+         "valuegrad speedup"],
+    )
+    impls: list[tuple[str, Callable[..., Any]]] = [("valuegrad", _valuegrad)]
+    for peer, make in (("micrograd", _micrograd), ("torch", _torch)):
+        if available(peer, cfg):
+            impls.append((peer if peer != "torch" else "torch (0-dim)", make))
+        else:
+            section.notes.append(skipped_note(peer, cfg))
+    results = {}
+    for name, make in impls:
+        forward, forward_backward = make(program)
+        t_fwd = measure(forward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer).median
+        t_all = measure(forward_backward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer).median
+        results[name] = (t_fwd / n * 1e9, max(0.0, t_all - t_fwd) / n * 1e9, t_all / n * 1e9)
+    ours = results["valuegrad"][2]
+    for name, (fwd, bwd, total) in results.items():
+        section.rows.append([
+            name, f"{fwd:.0f}", f"{bwd:.0f}", f"{total:.0f}",
+            "-" if name == "valuegrad" else fmt_ratio(total / ours),
+        ])
+        section.data[name] = {"forward_ns": fwd, "backward_ns": bwd, "total_ns": total}
+    section.notes.append(
+        "forward = building the graph; total = building + backward (graph freeing included); "
+        "backward = total - forward. Medians of separate runs."
+    )
+    return section

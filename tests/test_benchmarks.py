@@ -1,0 +1,90 @@
+"""Smoke tests of the benchmark suite: it runs, prints its tables, and measures the right thing.
+
+Nothing here asserts on timings (the figures depend on the machine); the suite runs at its
+``--quick`` sizes, which take seconds.
+"""
+
+import json
+
+import pytest
+
+from benchmarks import moons, runner, throughput
+
+
+def test_quick_run_prints_every_table(capsys, tmp_path):
+    out_json = tmp_path / "figures.json"
+    assert runner.main(["--quick", "--repeat", "1", "--json", str(out_json)]) == 0
+    report = capsys.readouterr().out
+    for title in ("1. Moons step", "2. Op throughput", "3. Depth", "4. Memory"):
+        assert f"### {title}" in report
+    assert "| implementation |" in report
+    assert "| valuegrad |" in report
+    assert "| hand-written |" in report
+    assert "Python" in report and "### Targets" in report
+    figures = json.loads(out_json.read_text())
+    assert set(figures["results"]) == {"moons", "ops", "depth", "memory"}
+    assert figures["results"]["memory"]["valuegrad"]["bytes_per_node"] > 0
+
+
+def test_peers_can_be_left_out(capsys):
+    assert runner.main(["--quick", "--repeat", "1", "--only", "moons", "--no-micrograd",
+                        "--no-torch"]) == 0
+    report = capsys.readouterr().out
+    assert "micrograd: skipped" in report and "torch: skipped" in report
+    assert "| micrograd |" not in report
+
+
+def _tiny():
+    X, y = moons.make_moons(7, seed=3)
+    layers = moons.init_layers(2, [3, 4, 1], seed=5)
+    return layers, X, y
+
+
+def test_handwritten_gradients_equal_the_engines():
+    layers, X, y = _tiny()
+    loss_error, grad_error = moons.check_gradients(
+        moons.Handwritten(layers, X, y), moons.Valuegrad(layers, X, y), rel=1e-12, abs_=1e-15
+    )
+    assert loss_error <= 1e-15 and grad_error <= 1e-15
+
+
+def test_handwritten_gradients_match_finite_differences():
+    layers, X, y = _tiny()
+    _, grads = moons.handwritten_loss_and_grads(layers, X, y)
+    eps = 1e-6
+    for k, layer in enumerate(layers):
+        for i, neuron in enumerate(layer):
+            for j, p in enumerate(neuron):
+                neuron[j] = p + eps
+                up, _ = moons.handwritten_loss_and_grads(layers, X, y)
+                neuron[j] = p - eps
+                down, _ = moons.handwritten_loss_and_grads(layers, X, y)
+                neuron[j] = p
+                assert grads[k][i][j] == pytest.approx((up - down) / (2 * eps), abs=1e-6)
+
+
+def test_a_step_updates_parameters_like_the_engine():
+    layers, X, y = _tiny()
+    hand, ours = moons.Handwritten(layers, X, y), moons.Valuegrad(layers, X, y)
+    assert hand.step() == pytest.approx(ours.step(), rel=1e-12)
+    new_hand = moons.flat(hand.layers)
+    new_ours = [p.data for p in ours.params]
+    assert new_hand == pytest.approx(new_ours, rel=1e-12, abs=1e-15)
+
+
+def test_the_dag_program_reaches_every_node_from_its_root():
+    from autograd import Value
+
+    program = throughput.make_program(200, 10, seed=1)
+    build = throughput.compile_program(program, "method")
+    leaves = [Value(x) for x in program.leaves]
+    root = build(leaves, None)
+    root.backward()
+    seen, stack = {root}, [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    # Every op made one node (the leaves are nodes too), and all of them reach the root.
+    assert len(seen) == program.n_leaves + program.n_ops

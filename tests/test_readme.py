@@ -17,7 +17,7 @@ START, END = "<!-- op-table:start -->", "<!-- op-table:end -->"
 
 
 def _section(text: str) -> str:
-    match = re.search(re.escape(START) + r"\n(.*?)" + re.escape(END), text, re.S)
+    match = re.search(re.escape(START) + r"\n(.*?)" + re.escape(END), text, re.DOTALL)
     assert match, f"README.md has no {START} ... {END} section"
     return match.group(1)
 
@@ -31,7 +31,7 @@ def test_readme_op_list_is_generated_from_the_op_table():
 def test_quickstart_is_two_commands():
     text = README.read_text()
     quick = text.split("## Quickstart", 1)[1]
-    block = re.search(r"```\w*\n(.*?)```", quick, re.S)
+    block = re.search(r"```\w*\n(.*?)```", quick, re.DOTALL)
     assert block
     commands = [line for line in block.group(1).splitlines() if line.strip()]
     assert len(commands) == 2

@@ -9,8 +9,8 @@ import stat
 import subprocess
 import sys
 import textwrap
-import threading
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -574,24 +574,10 @@ def test_a_broken_wasm_instance_is_replaced(
 
 
 def test_concurrent_renders_are_safe(no_system_dot: None) -> None:
-    results: list[str] = []
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            results.append(to_svg(chain(20 + i)))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert sorted(len(svg_groups(s, "node")) for s in results) == [
-        2 * (21 + i) - 1 for i in range(6)
-    ]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [pool.submit(to_svg, chain(20 + i)) for i in range(12)]
+        results = [f.result() for f in futures]  # re-raises any thread's exception
+    assert [len(svg_groups(s, "node")) for s in results] == [2 * (21 + i) - 1 for i in range(12)]
 
 
 def test_invalid_dot_raises_render_error(no_system_dot: None) -> None:
@@ -658,3 +644,22 @@ def test_importing_autograd_does_not_load_graphviz() -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's example drawing.
+# ---------------------------------------------------------------------------------------------
+
+def test_committed_graph_svg_is_what_make_assets_draws(tmp_path: Path, no_system_dot: None) -> None:
+    """notebooks/assets/graph.svg is generated, not hand-made, and is up to date."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_assets", REPO / "notebooks/make_assets.py")
+    assert spec is not None and spec.loader is not None
+    make_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_assets)
+    written = make_assets.neuron_graph(tmp_path)
+    assert written == tmp_path / "graph.svg"
+    svg = written.read_text(encoding="utf-8")
+    assert len(svg_groups(svg, "node")) == 15
+    assert svg == (REPO / "notebooks/assets/graph.svg").read_text(encoding="utf-8")

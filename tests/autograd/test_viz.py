@@ -660,6 +660,13 @@ def test_committed_graph_svg_is_what_make_assets_draws(tmp_path: Path, no_system
     spec.loader.exec_module(make_assets)
     written = make_assets.neuron_graph(tmp_path)
     assert written == tmp_path / "graph.svg"
-    svg = written.read_text(encoding="utf-8")
-    assert len(svg_groups(svg, "node")) == 15
-    assert svg == (REPO / "notebooks/assets/graph.svg").read_text(encoding="utf-8")
+    fresh = written.read_text(encoding="utf-8")
+    committed = (REPO / "notebooks/assets/graph.svg").read_text(encoding="utf-8")
+
+    def content(svg: str) -> list[tuple[str, list[str]]]:
+        # What is drawn, not where: a newer Graphviz may place things differently.
+        return [(g.find("svg:title", SVG_NS).text, node_texts(g))
+                for kind in ("node", "edge") for g in svg_groups(svg, kind)]
+
+    assert len(svg_groups(fresh, "node")) == 15
+    assert content(committed) == content(fresh)

@@ -164,8 +164,9 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
     """Mean categorical cross-entropy of softmax(row) against class indices.
 
     Equals ``torch.nn.CrossEntropyLoss()`` on a batch of unnormalised logits: per row
-    ``logsumexp(row) - row[target]``, stable for any finite logits (one ``logsumexp`` node per
-    row). Gradient per row: ``softmax(row) - onehot(target)``, over the batch size.
+    ``logsumexp(row) - row[target]``, computed on the row shifted by its maximum so that value
+    and gradient stay accurate for any finite logits. Gradient per row:
+    ``softmax(row) - onehot(target)``, over the batch size.
 
     >>> from autograd import Value
     >>> row = [Value(2.0), Value(2.0)]
@@ -201,5 +202,11 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < nclasses:
             raise ValueError(f"{name}: target {i} must be a class index in "
                              f"0..{nclasses - 1}, got {k!r}")
-        terms.append(logsumexp(row) - row[k])
+        # Shift by the row's largest logit (a constant) first: log_softmax is shift-invariant,
+        # and logsumexp of the shifted row lies in [0, log C], so its derivatives
+        # exp(x_i - lse) stay accurate however large the logits (unshifted, an lse of 1e17
+        # rounds away log C and every derivative becomes exp(0) = 1).
+        top = max(float(x) for x in row)
+        shifted = [x - top for x in row]
+        terms.append(logsumexp(shifted) - shifted[k])
     return mean(terms)

@@ -21,6 +21,7 @@ back end can run, :class:`RendererNotFoundError` says what to install.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -73,12 +74,22 @@ def _wasm_backend() -> Any:
     if _wasm is None:
         try:
             _wasm = _load_wasm()
+            atexit.unregister(_release_wasm)  # once, however often rebuilt
+            atexit.register(_release_wasm)
         except (ImportError, OSError) as exc:
             raise RendererNotFoundError(
                 f"Cannot render SVG: Graphviz's `dot` is not on PATH and the embedded "
                 f"renderer failed to load ({type(exc).__name__}: {exc}). {INSTALL_HINT}"
             ) from exc
     return _wasm
+
+
+def _release_wasm() -> None:
+    """Frees the instance at exit, while wasmtime can still run its finalizers (if left to
+    interpreter teardown they fail noisily, the native library's bindings already gone)."""
+    global _wasm
+    with _lock:
+        _wasm = None
 
 
 def renderer_name() -> str:

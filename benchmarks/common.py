@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import multiprocessing
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,7 @@ class Config:
     peers: tuple[str, ...] = ("micrograd", "torch")
     quick: bool = False
     clock: str = "cpu"  # "cpu": this process's CPU time; "wall": elapsed time
+    isolate: bool = True  # measure each implementation in a fresh interpreter
 
     @property
     def timer(self) -> Callable[[], float]:
@@ -109,6 +112,21 @@ class Section:
             lines.append("")
             lines.extend(f"- {note}" for note in self.notes)
         return "\n".join(lines)
+
+
+def isolated(cfg: Config, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a fresh interpreter (``cfg.isolate``), else in this process.
+
+    Isolation matters: the cycle collector's full collections walk every tracked object of the
+    process, so an engine measured next to an imported PyTorch (~170k objects) or a previous
+    benchmark's garbage pays for them. Each implementation runs alone, as a user would run it.
+    ``fn`` must be a module-level function and its arguments and result picklable.
+    """
+    if not cfg.isolate:
+        return fn(*args)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def available(peer: str, cfg: Config) -> bool:

@@ -11,7 +11,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from .common import Config, Section, available, fmt_time, skipped_note
+from .common import Config, Section, available, fmt_time, isolated, skipped_note
 
 MICROGRAD_PROBE_DEPTH = 2_000  # deep enough to show micrograd's recursion limit, and quick
 
@@ -56,50 +56,65 @@ def _peak_bytes(make_leaf: Callable[[], Any], n: int) -> int:
         tracemalloc.stop()
 
 
-def run(cfg: Config) -> Section:
-    from autograd import Value
+def _leaf(name: str) -> Callable[[], Any]:
+    if name == "valuegrad":
+        from autograd import Value
 
+        return lambda: Value(1.0)
+    if name == "micrograd":
+        from micrograd.engine import Value as MValue
+
+        return lambda: MValue(1.0)
+    import torch
+
+    return lambda: torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+
+
+def measure_one(name: str, cfg: Config) -> dict[str, Any]:
+    make_leaf = _leaf(name)
+    if name == "micrograd":
+        depth = min(cfg.depth, MICROGRAD_PROBE_DEPTH)
+        try:
+            _timed_chain(make_leaf, depth, 1, cfg.timer)
+        except RecursionError:
+            return {"outcome": f"RecursionError at depth {depth:,}"}
+        return {"outcome": f"works at depth {depth:,}"}  # pragma: no cover
+    repeat = cfg.depth_repeat if name == "valuegrad" else 1
+    fwd, bwd = _timed_chain(make_leaf, cfg.depth, repeat, cfg.timer)
+    figures: dict[str, Any] = {"forward_s": fwd, "backward_s": bwd}
+    if name == "valuegrad":
+        figures["peak_bytes"] = _peak_bytes(make_leaf, cfg.depth)
+    return figures
+
+
+def run(cfg: Config) -> Section:
     n = cfg.depth
     section = Section(
         "depth",
         f"3. Depth: a chain of {n:,} nodes (y = y + x)",
         ["implementation", "forward", "backward", "peak memory", "bytes/node"],
     )
-    fwd, bwd = _timed_chain(lambda: Value(1.0), n, cfg.depth_repeat, cfg.timer)
-    peak = _peak_bytes(lambda: Value(1.0), n)
-    section.rows.append([
-        "valuegrad", fmt_time(fwd), fmt_time(bwd), f"{peak / 2**20:.0f} MiB", f"{peak / n:.0f}",
-    ])
-    section.data["valuegrad"] = {"forward_s": fwd, "backward_s": bwd, "peak_bytes": peak}
-
-    if available("micrograd", cfg):
-        from micrograd.engine import Value as MValue
-
-        depth = min(n, MICROGRAD_PROBE_DEPTH)
-        try:
-            _timed_chain(lambda: MValue(1.0), depth, 1, cfg.timer)
-        except RecursionError:
-            outcome = f"RecursionError at depth {depth:,}"
-        else:  # pragma: no cover - only if micrograd's sort stops recursing
-            outcome = f"works at depth {depth:,}"
-        section.rows.append(["micrograd", "-", outcome, "-", "-"])
-        section.data["micrograd"] = {"outcome": outcome}
-    else:
-        section.notes.append(skipped_note("micrograd", cfg))
-
-    if available("torch", cfg):
-        import torch
-
-        fwd, bwd = _timed_chain(
-            lambda: torch.tensor(1.0, dtype=torch.float64, requires_grad=True), n, 1, cfg.timer
-        )
-        section.rows.append(["torch (0-dim)", fmt_time(fwd), fmt_time(bwd), "n/a", "n/a"])
-        section.data["torch (0-dim)"] = {"forward_s": fwd, "backward_s": bwd}
+    for name, peer in (("valuegrad", None), ("micrograd", "micrograd"), ("torch (0-dim)", "torch")):
+        if peer is not None and not available(peer, cfg):
+            section.notes.append(skipped_note(peer, cfg))
+            continue
+        d = section.data[name] = isolated(cfg, measure_one, name, cfg)
+        if "outcome" in d:
+            section.rows.append([name, "-", d["outcome"], "-", "-"])
+        elif "peak_bytes" in d:
+            peak = d["peak_bytes"]
+            section.rows.append([
+                name, fmt_time(d["forward_s"]), fmt_time(d["backward_s"]),
+                f"{peak / 2**20:.0f} MiB", f"{peak / n:.0f}",
+            ])
+        else:
+            section.rows.append(
+                [name, fmt_time(d["forward_s"]), fmt_time(d["backward_s"]), "n/a", "n/a"]
+            )
+    if "torch (0-dim)" in section.data:
         section.notes.append(
             "torch: one run; its graph lives in C++ allocations that tracemalloc cannot see."
         )
-    else:
-        section.notes.append(skipped_note("torch", cfg))
     section.notes.append(
         f"valuegrad: median of {cfg.depth_repeat} runs; peak memory traced in a separate run "
         "(graph plus backward's order list and visited set)."

@@ -12,7 +12,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from .common import Config, Section, available, skipped_note
+from .common import Config, Section, available, isolated, skipped_note
 
 
 def _bytes_per_node(make_leaf: Callable[[float], Any], n: int) -> float:
@@ -33,21 +33,27 @@ def _bytes_per_node(make_leaf: Callable[[float], Any], n: int) -> float:
     return (after - before) / (2 * (n // 2))
 
 
-def run(cfg: Config) -> Section:
-    from autograd import Value
+def measure_one(name: str, cfg: Config) -> float:
+    if name == "valuegrad":
+        from autograd import Value
 
+        return _bytes_per_node(Value, cfg.memory_nodes)
+    from micrograd.engine import Value as MValue
+
+    return _bytes_per_node(MValue, cfg.memory_nodes)
+
+
+def run(cfg: Config) -> Section:
     section = Section(
         "memory",
         f"4. Memory: bytes per binary-op node ({cfg.memory_nodes:,}-node chain, tracemalloc)",
         ["implementation", "bytes/node", "vs valuegrad"],
     )
-    ours = _bytes_per_node(Value, cfg.memory_nodes)
+    ours = isolated(cfg, measure_one, "valuegrad", cfg)
     section.rows.append(["valuegrad", f"{ours:.0f}", "1.0x"])
     section.data["valuegrad"] = {"bytes_per_node": ours}
     if available("micrograd", cfg):
-        from micrograd.engine import Value as MValue
-
-        theirs = _bytes_per_node(MValue, cfg.memory_nodes)
+        theirs = isolated(cfg, measure_one, "micrograd", cfg)
         section.rows.append(["micrograd", f"{theirs:.0f}", f"{theirs / ours:.1f}x"])
         section.data["micrograd"] = {"bytes_per_node": theirs}
     else:

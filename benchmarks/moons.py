@@ -20,7 +20,16 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .common import Config, Section, available, fmt_ratio, fmt_time, measure, skipped_note
+from .common import (
+    Config,
+    Section,
+    available,
+    fmt_ratio,
+    fmt_time,
+    isolated,
+    measure,
+    skipped_note,
+)
 
 ALPHA = 1e-4  # L2 strength, as in micrograd's demo
 LR = 0.05  # small enough that repeated timed steps stay well-behaved
@@ -316,56 +325,62 @@ def check_gradients(
     return abs(loss_a - loss_b), worst
 
 
-def implementations(cfg: Config) -> tuple[list[Callable[..., Any]], list[str]]:
-    impls: list[Callable[..., Any]] = [Handwritten, Valuegrad]
-    notes = []
-    for peer, cls in (("micrograd", Micrograd), ("torch", Torch)):
-        if available(peer, cfg):
-            impls.append(cls)
-        else:
-            notes.append(skipped_note(peer, cfg))
-    return impls, notes
+IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
+    "hand-written": Handwritten,
+    "valuegrad": Valuegrad,
+    "micrograd": Micrograd,
+    "torch (0-dim)": Torch,
+}
+PEERS = {"micrograd": "micrograd", "torch (0-dim)": "torch"}
+
+
+def problem(cfg: Config) -> tuple[Layers, list[tuple[float, float]], list[float]]:
+    X, y = make_moons(cfg.moons_points)
+    return init_layers(2, [*cfg.moons_hidden, 1]), X, y
+
+
+def measure_one(name: str, cfg: Config) -> dict[str, Any]:
+    """Checks one implementation against the hand-written step, then times its step."""
+    layers, X, y = problem(cfg)
+    impl = IMPLEMENTATIONS[name](layers, X, y)
+    if name != "hand-written":
+        check_gradients(Handwritten(layers, X, y), impl, rel=1e-7, abs_=1e-10)
+    loss = impl.loss_and_grads()[0]
+    t = measure(impl.step, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer)
+    return {"median_s": t.median, "samples_s": t.samples, "loss": loss}
 
 
 def run(cfg: Config) -> Section:
-    X, y = make_moons(cfg.moons_points)
-    layers = init_layers(2, [*cfg.moons_hidden, 1])
-    nparams = len(flat(layers))
+    layers, _, _ = problem(cfg)
     arch = f"MLP(2, [{', '.join(map(str, cfg.moons_hidden))}, 1])"
     section = Section(
         "moons",
-        f"1. Moons step: {arch} ({nparams} parameters), {cfg.moons_points} points, "
+        f"1. Moons step: {arch} ({len(flat(layers))} parameters), {cfg.moons_points} points, "
         "hinge + L2, SGD",
         ["implementation", "step (median)", "vs hand-written", "valuegrad speedup", "loss"],
     )
-    impls, notes = implementations(cfg)
-    reference = Handwritten(layers, X, y)
-    timings = {}
-    losses = {}
-    for cls in impls:
-        impl = cls(layers, X, y)
-        if cls is not Handwritten:
-            check_gradients(reference, impl, rel=1e-7, abs_=1e-10)
-        losses[impl.name] = impl.loss_and_grads()[0]
-        timings[impl.name] = measure(impl.step, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer)
-    limit = timings["hand-written"].median
-    ours = timings["valuegrad"].median
-    for name, t in timings.items():
+    for name in IMPLEMENTATIONS:
+        peer = PEERS.get(name)
+        if peer is not None and not available(peer, cfg):
+            section.notes.append(skipped_note(peer, cfg))
+            continue
+        section.data[name] = isolated(cfg, measure_one, name, cfg)
+    limit = section.data["hand-written"]["median_s"]
+    ours = section.data["valuegrad"]["median_s"]
+    for name, d in section.data.items():
+        t = d["median_s"]
         section.rows.append([
             name,
-            fmt_time(t.median),
-            fmt_ratio(t.median / limit),
-            "-" if name in ("valuegrad", "hand-written") else fmt_ratio(t.median / ours),
-            f"{losses[name]:.6f}",
+            fmt_time(t),
+            fmt_ratio(t / limit),
+            "-" if name in ("valuegrad", "hand-written") else fmt_ratio(t / ours),
+            f"{d['loss']:.6f}",
         ])
-        section.data[name] = {"median_s": t.median, "samples_s": t.samples, "loss": losses[name]}
-    section.notes.append(
-        "Every implementation starts from the same parameters and data; the engine's, "
-        "micrograd's and torch's losses and gradients were checked against the hand-written "
-        "step before timing."
-    )
-    section.notes.append(
+    section.notes.insert(0, (
+        "Every implementation starts from the same parameters and data; each one's loss and "
+        "gradients were checked against the hand-written step before timing."
+    ))
+    section.notes.insert(1, (
         "A step is zero_grad + forward + loss + backward + SGD update, graph freeing included."
-    )
-    section.notes.extend(notes)
+    ))
     return section

@@ -90,7 +90,8 @@ def report(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> s
         f"{info['date']} · {info['cpu']} · {info['python']} · {info['os']}",
         (
             f"micrograd {info['micrograd']} · torch {info['torch']} · mode: {mode} · "
-            f"{cfg.clock} time, median of {cfg.repeat} runs after {cfg.warmup} warm-up"
+            f"{cfg.clock} time, median of {cfg.repeat} runs after {cfg.warmup} warm-up, "
+            f"{'each implementation in a fresh interpreter' if cfg.isolate else 'in-process'}"
         ),
         "",
     ]
@@ -115,6 +116,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-micrograd", action="store_true", help="skip micrograd")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     parser.add_argument(
+        "--in-process", action="store_true",
+        help="measure every implementation in this process (default: a fresh one each)",
+    )
+    parser.add_argument(
         "--clock", choices=("cpu", "wall"), default="cpu",
         help="cpu: CPU time of this process (default; robust to other load), wall: elapsed",
     )
@@ -130,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     peers = tuple(
         p for p, off in (("micrograd", args.no_micrograd), ("torch", args.no_torch)) if not off
     )
-    cfg = Config(**{**cfg.__dict__, "peers": peers, "clock": args.clock})
+    cfg = Config(**{**cfg.__dict__, "peers": peers, "clock": args.clock,
+                       "isolate": not args.in_process})
     info = machine_info()
     sections: dict[str, Section] = {}
     for name in args.only or list(SECTIONS):

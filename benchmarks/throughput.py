@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .common import Config, Section, available, fmt_ratio, measure, skipped_note
+from .common import Config, Section, available, fmt_ratio, isolated, measure, skipped_note
 
 ADD, MUL, RELU, SCALE = range(4)
 
@@ -136,35 +136,49 @@ def _torch(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
     return forward, forward_backward
 
 
+IMPLEMENTATIONS: dict[str, Callable[[Program], Any]] = {
+    "valuegrad": _valuegrad,
+    "micrograd": _micrograd,
+    "torch (0-dim)": _torch,
+}
+PEERS = {"micrograd": "micrograd", "torch (0-dim)": "torch"}
+
+
+def measure_one(name: str, cfg: Config) -> dict[str, float]:
+    """Forward and forward + backward ns per op of one implementation."""
+    program = make_program(cfg.dag_ops, cfg.dag_leaves)
+    forward, forward_backward = IMPLEMENTATIONS[name](program)
+    t_fwd = measure(forward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer).median
+    t_all = measure(forward_backward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer)
+    n = program.n_ops
+    return {
+        "forward_ns": t_fwd / n * 1e9,
+        "backward_ns": max(0.0, t_all.median - t_fwd) / n * 1e9,
+        "total_ns": t_all.median / n * 1e9,
+    }
+
+
 def run(cfg: Config) -> Section:
     program = make_program(cfg.dag_ops, cfg.dag_leaves)
-    n = program.n_ops
     section = Section(
         "ops",
-        f"2. Op throughput: random DAG of {n:,} ops over {cfg.dag_leaves} leaves "
+        f"2. Op throughput: random DAG of {program.n_ops:,} ops over {cfg.dag_leaves} leaves "
         "(+, *, relu, * const)",
         ["implementation", "forward ns/op", "backward ns/op", "total ns/op",
          "valuegrad speedup"],
     )
-    impls: list[tuple[str, Callable[..., Any]]] = [("valuegrad", _valuegrad)]
-    for peer, make in (("micrograd", _micrograd), ("torch", _torch)):
-        if available(peer, cfg):
-            impls.append((peer if peer != "torch" else "torch (0-dim)", make))
-        else:
+    for name in IMPLEMENTATIONS:
+        peer = PEERS.get(name)
+        if peer is not None and not available(peer, cfg):
             section.notes.append(skipped_note(peer, cfg))
-    results = {}
-    for name, make in impls:
-        forward, forward_backward = make(program)
-        t_fwd = measure(forward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer).median
-        t_all = measure(forward_backward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer).median
-        results[name] = (t_fwd / n * 1e9, max(0.0, t_all - t_fwd) / n * 1e9, t_all / n * 1e9)
-    ours = results["valuegrad"][2]
-    for name, (fwd, bwd, total) in results.items():
+            continue
+        section.data[name] = isolated(cfg, measure_one, name, cfg)
+    ours = section.data["valuegrad"]["total_ns"]
+    for name, d in section.data.items():
         section.rows.append([
-            name, f"{fwd:.0f}", f"{bwd:.0f}", f"{total:.0f}",
-            "-" if name == "valuegrad" else fmt_ratio(total / ours),
+            name, f"{d['forward_ns']:.0f}", f"{d['backward_ns']:.0f}", f"{d['total_ns']:.0f}",
+            "-" if name == "valuegrad" else fmt_ratio(d["total_ns"] / ours),
         ])
-        section.data[name] = {"forward_ns": fwd, "backward_ns": bwd, "total_ns": total}
     section.notes.append(
         "forward = building the graph; total = building + backward (graph freeing included); "
         "backward = total - forward. Medians of separate runs."

@@ -583,30 +583,39 @@ def topological_order(root: Value) -> list[Value]:
     """Every node reaching ``root``, each after all of its parents; ``root`` last.
 
     Iterative depth-first search: depth is limited by memory, not by the recursion limit.
+    Parents are explored in argument order, so the order is the same on every run.
     """
     order: list[Value] = []
-    seen = {root}
-    # Each stack entry is a node and the index of the next parent edge to visit.
-    stack: list[Any] = [root, 0]
-    append = order.append
+    seen: set[Value] = set()
+    # A node popped for the first time is expanded: it goes back on the stack under an
+    # _EMIT marker, with its unseen parents above it (the first parent on top). When the
+    # marker comes back up, all of the node's parents are in ``order``: emit the node.
+    stack: list[Any] = [root]
+    pop = stack.pop
+    push = stack.append
+    mark = seen.add
+    emit = order.append
     while stack:
-        i = stack[-1]
-        node = stack[-2]
+        node = pop()
+        if node is _EMIT:
+            emit(pop())
+            continue
+        if node in seen:  # pushed by several children: expanded by the first pop already
+            continue
+        mark(node)
         edges = node._edges
-        n = len(edges)
-        while i < n:
-            p = edges[i]
-            i += 2
-            if p not in seen:
-                seen.add(p)
-                stack[-1] = i
-                stack.append(p)
-                stack.append(0)
-                break
+        if edges:
+            push(node)
+            push(_EMIT)
+            for p in edges[-2::-2]:  # parents, last first
+                if p not in seen:
+                    push(p)
         else:
-            append(node)
-            del stack[-2:]
+            emit(node)
     return order
+
+
+_EMIT = object()
 
 
 def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> None:
@@ -630,9 +639,19 @@ def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> N
             node.grad += g
             edges = node._edges
             if edges:
-                it = iter(edges)
-                for p, d in zip(it, it, strict=False):
+                # Unpacking the common one- and two-parent nodes avoids making iterators.
+                n = len(edges)
+                if n == 4:
+                    p, d, q, e = edges
                     p._g += g * d
+                    q._g += g * e
+                elif n == 2:
+                    p, d = edges
+                    p._g += g * d
+                else:
+                    it = iter(edges)
+                    for p, d in zip(it, it, strict=False):
+                        p._g += g * d
     except BaseException:
         for node in order:  # leave every scratch slot clean for the next pass
             node._g = 0.0

@@ -47,7 +47,7 @@ MATPLOTLIB_HINT = (
 def train_demo_model(
     dataset: str = "moons",
     *,
-    epochs: int = 100,
+    epochs: int = 60,
     lr: float = 0.1,
     seed: int = 0,
     progress: bool = True,
@@ -132,14 +132,19 @@ def write_neuron_graph(model: MLP, sample: Sequence[float], path: str) -> str:
     from autograd.viz import to_svg  # imports graphviz: only when a drawing is asked for
 
     neuron = model.layers[0].neurons[0]
+    params = neuron.parameters()
+    saved = [p.grad for p in params]  # the drawing's backward pass must not leak into them
     inputs = [Value(v, label=f"x{i}") for i, v in enumerate(sample)]
     out = neuron(inputs)
     out.label = "out"
-    out.backward()
-    svg = to_svg(out, path)
-    for p in neuron.parameters():  # leave the model's gradients as training left them
+    for p in params:
         p.grad = 0.0
-    return svg
+    out.backward()
+    try:
+        return to_svg(out, path)
+    finally:
+        for p, g in zip(params, saved, strict=True):
+            p.grad = g
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "one neuron's computation graph.",
     )
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
-    parser.add_argument("--epochs", type=int, default=100, help="full-batch epochs (100)")
+    parser.add_argument("--epochs", type=int, default=60, help="full-batch epochs (60)")
     parser.add_argument("--lr", type=float, default=0.1, help="Adam learning rate (0.1)")
     parser.add_argument("--seed", type=int, default=0, help="data and init seed (0)")
     parser.add_argument("--out", default="demo-out", help="output folder (./demo-out)")

@@ -1,5 +1,6 @@
 """Toy datasets: shapes, labels, geometry without noise, seeding, argument checks."""
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -35,7 +36,7 @@ def test_same_seed_same_data_and_global_random_untouched(make):
 
 @pytest.mark.parametrize("make", ALL)
 def test_classes_are_balanced_and_shuffled(make):
-    X, y = make(n=101, seed=0)
+    _, y = make(n=101, seed=0)
     counts = Counter(y)
     assert abs(counts[0] - counts[1]) <= 1
     assert y[:50] != sorted(y[:50])  # not all of one class first
@@ -66,7 +67,7 @@ def test_circles_without_noise():
     for (a, b), t in zip(X, y, strict=True):
         assert math.hypot(a, b) == pytest.approx(1.0 if t == 0 else 0.3, abs=1e-12)
     angles = sorted(math.atan2(b, a) for (a, b), t in zip(X, y, strict=True) if t == 0)
-    gaps = [j - i for i, j in zip(angles, angles[1:], strict=False)]
+    gaps = [j - i for i, j in itertools.pairwise(angles)]
     assert gaps == pytest.approx([2 * math.pi / 15] * 14)
 
 

@@ -108,7 +108,7 @@ def plot_decision_boundary(
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
     flat = _scores(model, [(a, b) for b in gy for a in gx])
     grid = [flat[j * resolution:(j + 1) * resolution] for j in range(resolution)]
-    fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(6.0, 4.4), dpi=100)
     try:
         ax.contourf(gx, gy, grid, levels=[-1e300, 0.0, 1e300], colors=["#f4c7a1", "#a9c8e8"],
                     alpha=0.8)

@@ -54,9 +54,29 @@ def neuron_graph(out_dir: Path = ASSETS) -> Path:
     return path
 
 
+def moons_boundary(out_dir: Path = ASSETS) -> Path:
+    """``moons_boundary.png``: the decision boundary ``python -m nn.demo`` learns on moons.
+
+    Same model, data and training as the demo's defaults (MLP(2, [16, 16, 1]), hinge loss,
+    full-batch Adam, seed 0), so the picture is what a reader gets from the quickstart.
+    Needs matplotlib (the ``demo`` extra).
+    """
+    from nn.demo import plot_decision_boundary, train_demo_model
+    from nn.train import accuracy
+
+    model, X, y, _ = train_demo_model("moons", progress=False)
+    final = accuracy([model(x) for x in X], [2 * t - 1 for t in y])
+    path = out_dir / "moons_boundary.png"
+    if not plot_decision_boundary(model, X, y, path,
+                                  title=f"moons: MLP(2, [16, 16, 1]), {final:.0%} train"):
+        raise SystemExit("moons_boundary needs matplotlib: pip install 'valuegrad[demo]'")
+    return path
+
+
 #: Every asset: name (as given on the command line) -> the function that writes it.
 MAKERS: dict[str, Callable[[Path], Path]] = {
     "graph": neuron_graph,
+    "moons": moons_boundary,
 }
 
 

@@ -355,9 +355,26 @@ class Value:
         return out
 
     def __rsub__(self, other: Scalar) -> Value:
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
-            return NotImplemented
-        return _apply(_ops.SUB, (other, self))
+        if type(other) is float or type(other) is int:
+            data = other - self.data
+            edges = (self, -1.0)
+            ctx = (float(other), self)
+        else:
+            if not isinstance(other, numbers.Real) or isinstance(other, bool):
+                return NotImplemented
+            return _apply(_ops.SUB, (other, self))
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            return _finish_slow(mode, data, _ops.SUB, edges, ctx)
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _ops.SUB
+        out._edges = edges
+        out._g = 0.0
+        out._ctx = ctx
+        return out
 
     def __mul__(self, other: Scalar) -> Value:
         if type(other) is Value:
@@ -432,39 +449,39 @@ class Value:
         return _apply(_ops.POW, (other, self))
 
     def __neg__(self) -> Value:
-        return _apply(_ops.NEG, (self,))
+        return _unary(_ops.NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _apply(_ops.ABS, (self,))
+        return _unary(_ops.ABS, self)
 
     # -- elementary functions --------------------------------------------------------------
 
     def exp(self) -> Value:
         """e ** self; raises OverflowError past ~709.78."""
-        return _apply(_ops.EXP, (self,))
+        return _unary(_ops.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for inputs <= 0."""
-        return _apply(_ops.LOG, (self,))
+        return _unary(_ops.LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; raises ValueError for negative inputs."""
-        return _apply(_ops.SQRT, (self,))
+        return _unary(_ops.SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _apply(_ops.TANH, (self,))
+        return _unary(_ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), without overflow for any finite input."""
-        return _apply(_ops.SIGMOID, (self,))
+        return _unary(_ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(x, 0), with derivative 0 at 0 (as PyTorch)."""
-        return _apply(_ops.RELU, (self,))
+        return _unary(_ops.RELU, self)
 
     def leaky_relu(self, slope: Scalar = 0.01) -> Value:
         """x for x > 0, else slope * x."""
@@ -472,15 +489,15 @@ class Value:
 
     def softplus(self) -> Value:
         """log(1 + e^x), without overflow for any finite input."""
-        return _apply(_ops.SOFTPLUS, (self,))
+        return _unary(_ops.SOFTPLUS, self)
 
     def sin(self) -> Value:
         """Sine."""
-        return _apply(_ops.SIN, (self,))
+        return _unary(_ops.SIN, self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return _apply(_ops.COS, (self,))
+        return _unary(_ops.COS, self)
 
     # -- reverse mode ----------------------------------------------------------------------
 
@@ -572,6 +589,36 @@ def _apply(op: Op, args: Sequence[Any]) -> Value:
     )
     if mode.sites is not None:
         mode.sites[out] = _creation_site()
+    return out
+
+
+def _unary(op: Op, x: Value) -> Value:
+    """``_apply(op, (x,))`` for a built-in one-argument op on a Value, without the lists.
+
+    Same forward, same local derivative (read from the op table), same checks; the modes
+    other than plain recording (no_grad, detect_anomaly) take the general path.
+    """
+    mode = _MODE.get()
+    if mode is not _RECORD:
+        return _apply(op, (x,))
+    xd = x.data
+    try:
+        data = op.forward(xd)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _domain_error(op, [xd], exc) from None
+    if type(data) is not float:
+        data = _real(data, f"the forward function of {op.name}")
+    d = op.derivatives[0](xd, data)  # built-in unary ops take (x, out)
+    if type(d) is not float:
+        d = d.data if type(d) is Value else _real(d, f"derivative 0 of {op.name}")
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out._edges = (x, d)
+    out._g = 0.0
+    out._ctx = None
     return out
 
 

@@ -14,7 +14,7 @@ from operator import attrgetter, is_, mul
 from typing import Any
 
 from . import ops as _ops
-from .engine import _MODE, _RECORD, Scalar, Value, _apply, _finish_slow, _new, _real
+from .engine import _MODE, _RECORD, Scalar, Value, _apply, _finish_slow, _new, _real, _unary
 
 __all__ = [
     "abs",
@@ -38,32 +38,32 @@ __all__ = [
 
 def exp(x: Scalar) -> Value:
     """e ** x."""
-    return _apply(_ops.EXP, (x,))
+    return _unary(_ops.EXP, x) if type(x) is Value else _apply(_ops.EXP, (x,))
 
 
 def log(x: Scalar) -> Value:
     """Natural logarithm (ValueError for x <= 0)."""
-    return _apply(_ops.LOG, (x,))
+    return _unary(_ops.LOG, x) if type(x) is Value else _apply(_ops.LOG, (x,))
 
 
 def sqrt(x: Scalar) -> Value:
     """Square root (ValueError for x < 0)."""
-    return _apply(_ops.SQRT, (x,))
+    return _unary(_ops.SQRT, x) if type(x) is Value else _apply(_ops.SQRT, (x,))
 
 
 def tanh(x: Scalar) -> Value:
     """Hyperbolic tangent."""
-    return _apply(_ops.TANH, (x,))
+    return _unary(_ops.TANH, x) if type(x) is Value else _apply(_ops.TANH, (x,))
 
 
 def sigmoid(x: Scalar) -> Value:
     """Logistic function, stable for every finite input."""
-    return _apply(_ops.SIGMOID, (x,))
+    return _unary(_ops.SIGMOID, x) if type(x) is Value else _apply(_ops.SIGMOID, (x,))
 
 
 def relu(x: Scalar) -> Value:
     """max(x, 0)."""
-    return _apply(_ops.RELU, (x,))
+    return _unary(_ops.RELU, x) if type(x) is Value else _apply(_ops.RELU, (x,))
 
 
 def leaky_relu(x: Scalar, slope: Scalar = 0.01) -> Value:
@@ -73,22 +73,22 @@ def leaky_relu(x: Scalar, slope: Scalar = 0.01) -> Value:
 
 def softplus(x: Scalar) -> Value:
     """log(1 + e^x), stable for every finite input."""
-    return _apply(_ops.SOFTPLUS, (x,))
+    return _unary(_ops.SOFTPLUS, x) if type(x) is Value else _apply(_ops.SOFTPLUS, (x,))
 
 
 def sin(x: Scalar) -> Value:
     """Sine."""
-    return _apply(_ops.SIN, (x,))
+    return _unary(_ops.SIN, x) if type(x) is Value else _apply(_ops.SIN, (x,))
 
 
 def cos(x: Scalar) -> Value:
     """Cosine."""
-    return _apply(_ops.COS, (x,))
+    return _unary(_ops.COS, x) if type(x) is Value else _apply(_ops.COS, (x,))
 
 
 def abs(x: Scalar) -> Value:
     """|x|, with derivative 0 at 0."""
-    return _apply(_ops.ABS, (x,))
+    return _unary(_ops.ABS, x) if type(x) is Value else _apply(_ops.ABS, (x,))
 
 
 def _datas(xs: Sequence[Any], what: str) -> list[float]:

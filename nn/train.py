@@ -5,6 +5,8 @@ Labels are passed through to the loss untouched, so they are whatever the loss e
 ``[2 * t - 1 for t in y]``), class indices for ``cross_entropy``. Accuracy is computed from the
 same outputs and works for all of these: with one output a sample is right when
 ``(out > 0) == (label > 0)``; with several, when the largest output's index equals the label.
+That rule reads outputs as scores or logits (as ``MLP``'s linear last layer gives); for a model
+ending in a sigmoid, threshold its outputs at 0.5 yourself.
 """
 
 from __future__ import annotations

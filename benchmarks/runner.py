@@ -61,7 +61,7 @@ def targets(sections: dict[str, Section]) -> list[str]:
 
     if "moons" in sections:
         d = sections["moons"].data
-        ours = d["valuegrad"]["median_s"]
+        ours = d["valuegrad (nn)"]["median_s"]
         r = ours / d["hand-written"]["median_s"]
         line(r <= 4.0, f"moons step within 4x of hand-written (stretch 3x): {r:.2f}x")
         if "micrograd" in d:

@@ -20,6 +20,7 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
     assert "| implementation |" in report
     assert "| valuegrad |" in report
     assert "| hand-written |" in report
+    assert "| valuegrad (nn) |" in report
     assert "Python" in report and "### Targets" in report
     figures = json.loads(out_json.read_text())
     assert set(figures["results"]) == {"moons", "ops", "depth", "memory"}
@@ -40,10 +41,11 @@ def _tiny():
     return layers, X, y
 
 
-def test_handwritten_gradients_equal_the_engines():
+@pytest.mark.parametrize("impl", [moons.Valuegrad, moons.ValuegradNN])
+def test_handwritten_gradients_equal_the_engines(impl):
     layers, X, y = _tiny()
     loss_error, grad_error = moons.check_gradients(
-        moons.Handwritten(layers, X, y), moons.Valuegrad(layers, X, y), rel=1e-12, abs_=1e-15
+        moons.Handwritten(layers, X, y), impl(layers, X, y), rel=1e-12, abs_=1e-15
     )
     assert loss_error <= 1e-15 and grad_error <= 1e-15
 

@@ -216,15 +216,36 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
 
 
 def logsumexp(xs: Sequence[Scalar]) -> Value:
-    """log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty."""
+    """log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty.
+
+    The local derivatives are the softmax, computed as exp(x_i - max) / sum: exact to the last
+    bits even where log(sum) is below the float spacing of the result (inputs near 1e17).
+    """
     xs = _as_sequence(xs, "logsumexp")
     if not xs:
         raise ValueError("logsumexp: needs at least one input, got an empty sequence")
-    return _apply(_ops.LOGSUMEXP, xs)
+    datas = _datas(xs, "logsumexp")
+    m = max(datas)
+    if not math.isfinite(m):
+        return _apply(_ops.LOGSUMEXP, xs)
+    exp_ = math.exp
+    exps = [exp_(d - m) for d in datas]
+    total = math.fsum(exps)
+    data = m + math.log(total)
+    edges, pure = _interleave(xs, [e / total for e in exps])
+    ctx = None if pure else tuple(
+        x if type(x) is Value else d for x, d in zip(xs, datas, strict=True)
+    )
+    return _node(_ops.LOGSUMEXP, data, edges, ctx)
 
 
 def softmax(xs: Sequence[Scalar]) -> list[Value]:
-    """exp(x_i) / sum(exp(x)) for each input, stable for any finite logits."""
+    """exp(x_i) / sum(exp(x)) for each input, stable and accurate for any finite logits."""
     xs = _as_sequence(xs, "softmax")
-    lse = logsumexp(xs)
-    return [exp(x - lse) for x in xs]
+    if not xs:
+        raise ValueError("softmax: needs at least one input, got an empty sequence")
+    # Shifting by the largest logit (a constant) keeps every exponent <= 0 and log(sum) small.
+    m = max(_datas(xs, "softmax"))
+    shifted = [x - m for x in xs]
+    lse = logsumexp(shifted)
+    return [exp(z - lse) for z in shifted]

@@ -144,6 +144,18 @@ def test_logsumexp_and_softmax_are_stable_for_extreme_logits():
     assert [x.grad for x in xs] == pytest.approx([p.data for p in probs])
 
 
+@pytest.mark.parametrize("big", [1e17, -1e17, 1e300])
+def test_logsumexp_gradient_and_softmax_at_huge_magnitudes(big):
+    # log(2) is far below the float spacing at 1e17: the derivative must not be exp(x - out).
+    xs = [Value(big), Value(big)]
+    out = ag.logsumexp(xs)
+    out.backward()
+    assert [x.grad for x in xs] == [0.5, 0.5]
+    assert [p.data for p in ag.softmax([Value(big), Value(big)])] == [0.5, 0.5]
+    with pytest.raises(ValueError, match="softmax"):
+        ag.softmax([])
+
+
 def test_softmax_gradient_matches_closed_form():
     xs = [Value(v) for v in (0.5, -1.0, 2.0)]
     probs = ag.softmax(xs)

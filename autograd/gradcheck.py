@@ -219,7 +219,7 @@ def _table(
         rows.append(
             (out_name, in_name, _fmt(x, 10), _fmt(a, 10), _fmt(n, 10), _fmt(err, 3), _fmt(rel, 3))
         )
-    widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(headers)]
+    widths = [max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
         parts = [
@@ -325,13 +325,13 @@ def gradcheck(
     second = _backward_jacobian(outs, leaves)
     _check_not_mutated(leaves, point, who)
     out_names = [f"out[{i}]" for i in range(len(outs))] if many else ["out"]
-    if first != second:
-        differing = [
-            (out_names[i], f"x[{j}]", point[j], b, a)
-            for i, (ra, rb) in enumerate(zip(first, second, strict=True))
-            for j, (a, b) in enumerate(zip(ra, rb, strict=True))
-            if not (a == b or (math.isnan(a) and math.isnan(b)))
-        ]
+    differing = [
+        (out_names[i], f"x[{j}]", point[j], b, a)
+        for i, (ra, rb) in enumerate(zip(first, second, strict=True))
+        for j, (a, b) in enumerate(zip(ra, rb, strict=True))
+        if not (a == b or (math.isnan(a) and math.isnan(b)))
+    ]
+    if differing:
         raise GradcheckError(
             f"{who}: backward is not reentrant: a second backward pass over the same graph gave "
             "a different Jacobian (analytic = second pass, numeric = first pass):\n"

@@ -207,6 +207,11 @@ class Drawing(graphviz.Digraph):
     values_drawn: int = 0
     values_omitted: int = 0
 
+    def __repr__(self) -> str:
+        # Stable across runs (no address), so notebooks re-executed show no spurious diffs.
+        cut = f", {self.values_omitted} cut by max_nodes" if self.values_omitted else ""
+        return f"<Drawing of {self.values_drawn} Values{cut}>"
+
     def _repr_mimebundle_(
         self,
         include: Iterable[str] | None = None,

@@ -670,3 +670,13 @@ def test_committed_graph_svg_is_what_make_assets_draws(tmp_path: Path, no_system
 
     assert len(svg_groups(fresh, "node")) == 15
     assert content(committed) == content(fresh)
+
+
+def test_drawing_repr_is_stable_and_counts_values():
+    from autograd import Value
+    from autograd.viz import draw_dot
+
+    x = Value(1.0)
+    y = x * x + x
+    assert repr(draw_dot(y)) == "<Drawing of 3 Values>"
+    assert repr(draw_dot(y, max_nodes=1)) == "<Drawing of 1 Values, 2 cut by max_nodes>"

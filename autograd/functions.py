@@ -209,6 +209,9 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     xd, x_is_value, x_args = _split(xs, "dot")
     yd, y_is_value, y_args = _split(ys, "dot")
     data = math.fsum(map(mul, xd, yd))
+    mode = _MODE.get()
+    if not mode.record:  # no_grad: a leaf, with no edges built for nothing
+        return _finish_slow(mode, data, _ops.DOT, (), None)
     edges = _edges(xs, x_is_value, yd)
     edges += _edges(ys, y_is_value, xd)
     ctx = None if x_is_value is None and y_is_value is None else (*x_args, *y_args)

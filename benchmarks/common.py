@@ -129,6 +129,115 @@ def isolated(cfg: Config, fn: Callable[..., Any], *args: Any) -> Any:
         return pool.submit(fn, *args).result()
 
 
+Prepared = tuple[dict[str, Callable[[], Any]], dict[str, Any]]
+"""What a benchmark's ``prepare(name, cfg)`` returns: the functions to time, and facts."""
+
+
+def _serve(prepare: Callable[..., Prepared], args: tuple[Any, ...], clock: str, conn: Any) -> None:
+    """Worker loop: prepare once, then time one named function per request."""
+    try:
+        fns, facts = prepare(*args)
+    except Exception as exc:  # report setup failures (e.g. a gradient mismatch) upstream
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        raise
+    conn.send(("ready", facts))
+    timer = time.process_time if clock == "cpu" else time.perf_counter
+    gc.collect()
+    while True:
+        name = conn.recv()
+        if name is None:
+            return
+        fn = fns[name]
+        start = timer()
+        fn()
+        conn.send(timer() - start)
+
+
+class _Local:
+    """The in-process stand-in for a worker (``--in-process``)."""
+
+    def __init__(self, prepare: Callable[..., Prepared], args: tuple[Any, ...], clock: str):
+        self.fns, self.facts = prepare(*args)
+        self.timer = time.process_time if clock == "cpu" else time.perf_counter
+
+    def time(self, name: str) -> float:
+        start = self.timer()
+        self.fns[name]()
+        return self.timer() - start
+
+    def close(self) -> None:
+        self.fns = {}
+
+
+class _Remote:
+    """A worker process holding one implementation, timed on request."""
+
+    def __init__(self, prepare: Callable[..., Prepared], args: tuple[Any, ...], clock: str):
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(prepare, args, clock, child))
+        self.process.start()
+        child.close()
+        status, facts = self.conn.recv()
+        if status != "ready":
+            self.close()
+            raise RuntimeError(f"benchmark worker failed during setup: {facts}")
+        self.facts = facts
+
+    def time(self, name: str) -> float:
+        self.conn.send(name)
+        return self.conn.recv()
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=60)
+
+
+def interleaved(
+    cfg: Config,
+    prepare: Callable[..., Prepared],
+    names: list[str],
+    fn_names: list[str],
+) -> dict[str, tuple[dict[str, Timing], dict[str, Any]]]:
+    """Times ``fn_names`` of every implementation in ``names``, their samples interleaved.
+
+    Each implementation lives in its own fresh interpreter (``cfg.isolate``): the cycle
+    collector's full collections walk every object of a process, so an engine measured next to
+    an imported PyTorch (~170k objects) would pay for them. The samples are taken round-robin,
+    one of each implementation in turn, so that a burst of load from other processes on a shared
+    machine falls on all of them alike and the ratios stay meaningful.
+    """
+    kind = _Remote if cfg.isolate else _Local
+    workers = {}
+    try:
+        for name in names:
+            workers[name] = kind(prepare, (name, cfg), cfg.clock)
+        for _ in range(cfg.warmup):
+            for worker in workers.values():
+                for fn in fn_names:
+                    worker.time(fn)
+        samples: dict[str, dict[str, list[float]]] = {
+            name: {fn: [] for fn in fn_names} for name in names
+        }
+        for _ in range(max(1, cfg.repeat)):
+            for name, worker in workers.items():
+                for fn in fn_names:
+                    samples[name][fn].append(worker.time(fn))
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return {
+        name: (
+            {fn: Timing(statistics.median(s), s) for fn, s in samples[name].items()},
+            workers[name].facts,
+        )
+        for name in names
+    }
+
+
 def available(peer: str, cfg: Config) -> bool:
     """True when ``peer`` is requested by the config and importable."""
     return peer in cfg.peers and importlib.util.find_spec(peer) is not None

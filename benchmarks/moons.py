@@ -23,12 +23,12 @@ from typing import Any
 
 from .common import (
     Config,
+    Prepared,
     Section,
     available,
     fmt_ratio,
     fmt_time,
-    isolated,
-    measure,
+    interleaved,
     skipped_note,
 )
 
@@ -377,15 +377,14 @@ def problem(cfg: Config) -> tuple[Layers, list[tuple[float, float]], list[float]
     return init_layers(2, [*cfg.moons_hidden, 1]), X, y
 
 
-def measure_one(name: str, cfg: Config) -> dict[str, Any]:
-    """Checks one implementation against the hand-written step, then times its step."""
+def prepare(name: str, cfg: Config) -> Prepared:
+    """One implementation, checked against the hand-written step: its ``step`` and loss."""
     layers, X, y = problem(cfg)
     impl = IMPLEMENTATIONS[name](layers, X, y)
     if name != "hand-written":
         check_gradients(Handwritten(layers, X, y), impl, rel=1e-7, abs_=1e-10)
     loss = impl.loss_and_grads()[0]
-    t = measure(impl.step, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer)
-    return {"median_s": t.median, "samples_s": t.samples, "loss": loss}
+    return {"step": impl.step}, {"loss": loss}
 
 
 def run(cfg: Config) -> Section:
@@ -398,12 +397,16 @@ def run(cfg: Config) -> Section:
         ["implementation", "step (median)", "vs hand-written", "valuegrad (nn) speedup",
          "loss"],
     )
+    names = []
     for name in IMPLEMENTATIONS:
         peer = PEERS.get(name)
         if peer is not None and not available(peer, cfg):
             section.notes.append(skipped_note(peer, cfg))
-            continue
-        section.data[name] = isolated(cfg, measure_one, name, cfg)
+        else:
+            names.append(name)
+    for name, (timings, facts) in interleaved(cfg, prepare, names, ["step"]).items():
+        t = timings["step"]
+        section.data[name] = {"median_s": t.median, "samples_s": t.samples, **facts}
     limit = section.data["hand-written"]["median_s"]
     ours = section.data["valuegrad (nn)"]["median_s"]
     for name, d in section.data.items():

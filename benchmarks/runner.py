@@ -91,7 +91,8 @@ def report(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> s
         (
             f"micrograd {info['micrograd']} · torch {info['torch']} · mode: {mode} · "
             f"{cfg.clock} time, median of {cfg.repeat} runs after {cfg.warmup} warm-up, "
-            f"{'each implementation in a fresh interpreter' if cfg.isolate else 'in-process'}"
+            f"{'each implementation in its own interpreter' if cfg.isolate else 'in-process'}, "
+            "samples interleaved"
         ),
         "",
     ]

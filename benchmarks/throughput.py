@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .common import Config, Section, available, fmt_ratio, isolated, measure, skipped_note
+from .common import Config, Prepared, Section, available, fmt_ratio, interleaved, skipped_note
 
 ADD, MUL, RELU, SCALE = range(4)
 
@@ -144,18 +144,11 @@ IMPLEMENTATIONS: dict[str, Callable[[Program], Any]] = {
 PEERS = {"micrograd": "micrograd", "torch (0-dim)": "torch"}
 
 
-def measure_one(name: str, cfg: Config) -> dict[str, float]:
-    """Forward and forward + backward ns per op of one implementation."""
+def prepare(name: str, cfg: Config) -> Prepared:
+    """One implementation's ``forward`` and ``forward_backward`` on the shared program."""
     program = make_program(cfg.dag_ops, cfg.dag_leaves)
     forward, forward_backward = IMPLEMENTATIONS[name](program)
-    t_fwd = measure(forward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer).median
-    t_all = measure(forward_backward, repeat=cfg.repeat, warmup=cfg.warmup, timer=cfg.timer)
-    n = program.n_ops
-    return {
-        "forward_ns": t_fwd / n * 1e9,
-        "backward_ns": max(0.0, t_all.median - t_fwd) / n * 1e9,
-        "total_ns": t_all.median / n * 1e9,
-    }
+    return {"forward": forward, "forward_backward": forward_backward}, {"n_ops": program.n_ops}
 
 
 def run(cfg: Config) -> Section:
@@ -167,12 +160,23 @@ def run(cfg: Config) -> Section:
         ["implementation", "forward ns/op", "backward ns/op", "total ns/op",
          "valuegrad speedup"],
     )
+    names = []
     for name in IMPLEMENTATIONS:
         peer = PEERS.get(name)
         if peer is not None and not available(peer, cfg):
             section.notes.append(skipped_note(peer, cfg))
-            continue
-        section.data[name] = isolated(cfg, measure_one, name, cfg)
+        else:
+            names.append(name)
+    n = program.n_ops
+    results = interleaved(cfg, prepare, names, ["forward", "forward_backward"])
+    for name, (timings, _) in results.items():
+        t_fwd = timings["forward"].median
+        t_all = timings["forward_backward"].median
+        section.data[name] = {
+            "forward_ns": t_fwd / n * 1e9,
+            "backward_ns": max(0.0, t_all - t_fwd) / n * 1e9,
+            "total_ns": t_all / n * 1e9,
+        }
     ours = section.data["valuegrad"]["total_ns"]
     for name, d in section.data.items():
         section.rows.append([
@@ -181,6 +185,6 @@ def run(cfg: Config) -> Section:
         ])
     section.notes.append(
         "forward = building the graph; total = building + backward (graph freeing included); "
-        "backward = total - forward. Medians of separate runs."
+        "backward = total - forward (medians of separately timed runs)."
     )
     return section

@@ -487,22 +487,23 @@ def _expressions(
         # Every op equally likely; unary ops first, so failures shrink toward ``op(x)``.
         return _nodes(chosen, children, constants, reuse)
 
-    # The root is always an op (a bare variable has nothing to differentiate) over subtrees
-    # drawn by st.recursive, which stacks floor(log2(max_leaves)) + 1 levels of ``extend`` on
-    # the variables: with this max_leaves the subtrees are at most max_depth - 1 deep. The depth
-    # filter below only guards that bound.
+    # The leaves of the recursion are single ops over the variables, so every expression has
+    # at least one op (a bare variable has nothing to differentiate) and the root is drawn from
+    # the same strategy as its subtrees, which lets the shrinker replace a tree by a subtree.
+    # st.recursive stacks floor(log2(max_leaves)) + 1 levels of ``extend`` on its leaves: with
+    # this max_leaves, trees are at most max_depth deep. The depth filter only guards that.
+    leaves = extend(variables)
     if max_depth == 1:
-        subtrees: st.SearchStrategy[_Node] = variables
+        trees = leaves
     else:
-        subtrees = st.recursive(variables, extend, max_leaves=2 ** (max_depth - 2))
+        trees = st.recursive(leaves, extend, max_leaves=2 ** (max_depth - 2))
 
     def build(root: _Node) -> Expression:
         used = max((n.index for n in _walk(root) if isinstance(n, _Var)), default=0)
         return Expression(root, max(lowest, used + 1))
 
     return (
-        extend(subtrees)
-        .map(build)
+        trees.map(build)
         .filter(lambda e: e.depth <= max_depth and e._has_valid_point())
     )
 

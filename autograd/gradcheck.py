@@ -24,7 +24,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, no_grad
+from .engine import Value
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -147,10 +147,13 @@ def _check_not_mutated(leaves: Sequence[Value], point: Sequence[float], who: str
 def _evaluate(
     f: Callable[..., Any], point: Sequence[float], n_out: int | None, who: str, where: str
 ) -> list[float]:
-    """f's output values at ``point``, without recording a graph (for finite differences)."""
+    """f's output values at ``point`` (for finite differences).
+
+    Graphs are recorded as usual (not under ``no_grad``): f may differentiate internally, as
+    ``lambda x: grad(g)(x)`` does, and would compute zeros without them.
+    """
     leaves = _leaves(point)
-    with no_grad():
-        out = f(*leaves)
+    out = f(*leaves)
     _check_not_mutated(leaves, point, who)
     outs, _ = _outputs(out, who, allow_list=True)
     values = [_scalar(o, "f's output", who) for o in outs]

@@ -7,7 +7,16 @@ import sys
 import pytest
 
 import autograd
-from autograd import GradcheckError, Value, cos, custom_op, gradcheck, gradgradcheck, sin
+from autograd import (
+    GradcheckError,
+    Value,
+    cos,
+    custom_op,
+    grad,
+    gradcheck,
+    gradgradcheck,
+    sin,
+)
 from autograd import engine as engine_module
 
 # A sine whose derivative is 1% too large, and one whose derivative is right in value but
@@ -39,6 +48,12 @@ def test_inputs_may_be_ints_fractions_or_values_and_are_left_alone():
     v = Value(0.25)
     assert gradcheck(lambda a, b, c: a * b * c, [2, Fraction(1, 3), v])
     assert v.data == 0.25 and v.grad == 0.0  # gradcheck works on its own fresh leaves
+
+
+def test_functions_that_differentiate_internally_are_checked():
+    # f(x) = d/dt t**3 at x = 3x**2, built by the engine itself; f'(x) = 6x.
+    assert gradcheck(lambda x: grad(lambda t: t**3)(x), [1.5])
+    assert gradgradcheck(lambda x: grad(lambda t: t**3)(x), [1.5])  # f''(x) = 6
 
 
 def test_constant_outputs_and_unused_inputs_have_zero_derivatives():

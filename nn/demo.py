@@ -129,7 +129,7 @@ def plot_decision_boundary(
 
 def write_neuron_graph(model: MLP, sample: Sequence[float], path: str) -> str:
     """Renders one first-layer neuron on ``sample`` (inputs shown as x0, x1) to an SVG file."""
-    from autograd.viz import to_svg  # imports graphviz: only when a drawing is asked for
+    from autograd.viz import draw_dot, to_svg  # imports graphviz: only when drawing
 
     neuron = model.layers[0].neurons[0]
     params = neuron.parameters()
@@ -141,7 +141,7 @@ def write_neuron_graph(model: MLP, sample: Sequence[float], path: str) -> str:
         p.grad = 0.0
     out.backward()
     try:
-        return to_svg(out, path)
+        return to_svg(draw_dot(out, params=params), path)  # parameters drawn in red
     finally:
         for p, g in zip(params, saved, strict=True):
             p.grad = g

@@ -67,3 +67,11 @@ def test_neuron_graph_shows_this_pass_and_leaves_model_gradients_alone(tmp_path)
     svg = demo.write_neuron_graph(model, (0.5, -0.5), str(tmp_path / "g.svg"))
     assert [p.grad for p in model.parameters()] == [float(i) for i in range(13)]
     assert "grad -0.5000" in html.unescape(svg)  # w1's gradient in the drawing is x1, not x1 + earlier grads
+
+
+def test_neuron_graph_colours_parameters_apart_from_inputs(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    svg = demo.write_neuron_graph(model, (0.5, -0.5), str(tmp_path / "g.svg"))
+    # three parameters (two weights and the bias) in the parameter colour, two inputs in the leaf's
+    assert svg.count('fill="#ffcdd2"') == 3
+    assert svg.count('fill="#bbdefb"') == 2

@@ -24,6 +24,7 @@ __all__ = [
     "leaky_relu",
     "log",
     "logsumexp",
+    "matvec",
     "mean",
     "relu",
     "sigmoid",
@@ -216,6 +217,65 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     edges += _edges(ys, y_is_value, xd)
     ctx = None if x_is_value is None and y_is_value is None else (*x_args, *y_args)
     return _node(_ops.DOT, data, edges, ctx)
+
+
+def matvec(rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar]) -> list[Value]:
+    """``[dot(row, xs) for row in rows]``: one ``dot`` node per row, ``xs`` examined once.
+
+    This is a layer of neurons: each row holds one neuron's weights, ``xs`` the layer's input.
+    The nodes are exactly those ``dot`` makes; the shared input is split into floats and
+    Values once for all rows instead of once per row.
+
+    >>> w = [[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]]
+    >>> [v.data for v in matvec(w, [3.0, Value(4.0)])]
+    [11.0, -1.0]
+    """
+    if type(xs) is not list and type(xs) is not tuple:
+        xs = _as_sequence(xs, "matvec")
+    n = len(xs)
+    xd, x_is_value, x_args = _split(xs, "matvec")
+    x_values = xs if x_is_value is None else list(compress(xs, x_is_value))
+    x_args = tuple(x_args)
+    mode = _MODE.get()
+    fast = mode is _RECORD
+    fsum = math.fsum
+    dot_op = _ops.DOT
+    out: list[Value] = []
+    append = out.append
+    for row in rows:
+        if type(row) is not list and type(row) is not tuple:
+            row = _as_sequence(row, "matvec")
+        if len(row) != n:
+            raise ValueError(f"matvec: a row of length {len(row)} for {n} inputs")
+        rd, r_is_value, r_args = _split(row, "matvec")
+        data = fsum(map(mul, rd, xd))
+        if not mode.record:
+            append(_finish_slow(mode, data, dot_op, (), None))
+            continue
+        edges = _edges(row, r_is_value, xd)
+        if x_is_value is None:
+            x_edges: list[Any] = [None] * (2 * n)
+            x_edges[0::2] = xs
+            x_edges[1::2] = rd
+        else:
+            x_edges = [None] * (2 * len(x_values))
+            x_edges[0::2] = x_values
+            x_edges[1::2] = compress(rd, x_is_value)  # type: ignore[assignment]
+        edges += x_edges
+        ctx = None if r_is_value is None and x_is_value is None else (*r_args, *x_args)
+        if not fast or not edges:
+            append(_finish_slow(mode, data, dot_op, tuple(edges), ctx) if edges else Value(data))
+            continue
+        node = _new(Value)
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node._op = dot_op
+        node._edges = tuple(edges)
+        node._g = 0.0
+        node._ctx = ctx
+        append(node)
+    return out
 
 
 def logsumexp(xs: Sequence[Scalar]) -> Value:

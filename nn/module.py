@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from autograd import Value, dot
+from autograd import Value, dot, matvec
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "StateError"]
 
@@ -333,12 +333,28 @@ class Layer(Module):
         self.activation = _check_activation(activation, "Layer")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self._rows = [n._wb for n in self.neurons]  # matvec's rows, built once
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         """The ``nout`` outputs for inputs ``x``."""
         _check_inputs(x, self.nin, "Layer")
-        x1 = [*x, 1.0]
-        return [n._forward(x1) for n in self.neurons]
+        return self._forward([*x, 1.0])
+
+    def _forward(self, x1: list[Any]) -> list[Value]:
+        """Outputs for inputs already extended with the bias input 1.0 (no checks).
+
+        One ``matvec`` for the whole layer: the same nodes as calling each neuron, with the
+        shared input examined once.
+        """
+        sums = matvec(self._rows, x1)
+        activation = self.activation
+        if activation == "relu":
+            return [s.relu() for s in sums]
+        if activation is None:
+            return sums
+        if activation == "tanh":
+            return [s.tanh() for s in sums]
+        return [s.sigmoid() for s in sums]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
@@ -389,8 +405,7 @@ class MLP(Module):
         """The output (a Value if the last layer has one output, else a list)."""
         _check_inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            x1 = [*x, 1.0]
-            x = [n._forward(x1) for n in layer.neurons]
+            x = layer._forward([*x, 1.0])
         return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:

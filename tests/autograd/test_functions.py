@@ -1,0 +1,71 @@
+"""Module-level functions beyond the op sweep: ``matvec`` makes exactly the nodes ``dot`` makes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import autograd as ag
+from autograd import Value
+
+
+def _same_node(a: Value, b: Value) -> None:
+    assert a.op == b.op == "dot"
+    assert a.data == b.data
+    assert a.parents == b.parents
+    assert a.local_grads == b.local_grads
+    assert a._ctx == b._ctx
+
+
+@pytest.mark.parametrize("kind", ["floats", "values", "mixed", "ints"])
+def test_matvec_rows_equal_dot(kind):
+    rng = random.Random(3)
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(4)] for _ in range(3)]
+    rows[1][2] = 0.5  # a constant inside a row
+    if kind == "floats":
+        xs = [rng.uniform(-1, 1) for _ in range(4)]
+    elif kind == "values":
+        xs = [Value(rng.uniform(-1, 1)) for _ in range(4)]
+    elif kind == "ints":
+        xs = [1, 2, 3, 4]
+    else:
+        xs = [Value(0.3), 1.0, Value(-2.0), 4]
+    outs = ag.matvec(rows, xs)
+    assert len(outs) == 3
+    for out, row in zip(outs, rows, strict=True):
+        _same_node(out, ag.dot(row, xs))
+
+
+def test_matvec_gradients_match_dot_to_second_order():
+    def via(fn):
+        def f(a, b, c, x, y):
+            rows = [[a, b], [c, a]]
+            return ag.sum([o.tanh() for o in fn(rows, [x, y])])
+
+        return f
+
+    matvec_f = via(ag.matvec)
+    dot_f = via(lambda rows, xs: [ag.dot(r, xs) for r in rows])
+    point = (0.2, -0.4, 0.9, 1.1, -0.7)
+    assert ag.hessian(matvec_f)(*point) == ag.hessian(dot_f)(*point)
+    assert ag.grad(matvec_f, argnums=(0, 1, 2, 3, 4))(*point) == ag.grad(
+        dot_f, argnums=(0, 1, 2, 3, 4)
+    )(*point)
+
+
+def test_matvec_under_no_grad_makes_leaves():
+    rows = [[Value(1.0), Value(2.0)]]
+    with ag.no_grad():
+        (out,) = ag.matvec(rows, [Value(3.0), 4.0])
+    assert out.data == 11.0 and out.is_leaf()
+
+
+def test_matvec_bad_arguments():
+    with pytest.raises(ValueError, match="length 1 for 2 inputs"):
+        ag.matvec([[Value(1.0)]], [1.0, 2.0])
+    with pytest.raises(TypeError, match="str"):
+        ag.matvec([[Value(1.0)]], ["a"])
+    with pytest.raises(TypeError, match="sequence"):
+        ag.matvec([Value(1.0)], [1.0])
+    assert ag.matvec([], [1.0]) == []

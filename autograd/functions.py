@@ -14,7 +14,18 @@ from operator import attrgetter, is_, mul
 from typing import Any
 
 from . import ops as _ops
-from .engine import _MODE, _RECORD, Scalar, Value, _apply, _finish_slow, _new, _real, _unary
+from .engine import (
+    _MODE,
+    _RECORD,
+    Scalar,
+    SharedTail,
+    Value,
+    _apply,
+    _finish_slow,
+    _new,
+    _real,
+    _unary,
+)
 
 __all__ = [
     "abs",
@@ -236,6 +247,7 @@ def matvec(rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar]) -> list[Value
     xd, x_is_value, x_args = _split(xs, "matvec")
     x_values = xs if x_is_value is None else list(compress(xs, x_is_value))
     x_args = tuple(x_args)
+    shared = None if x_is_value is None else SharedTail(x_args)
     mode = _MODE.get()
     fast = mode is _RECORD
     fsum = math.fsum
@@ -262,7 +274,10 @@ def matvec(rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar]) -> list[Value
             x_edges[0::2] = x_values
             x_edges[1::2] = compress(rd, x_is_value)  # type: ignore[assignment]
         edges += x_edges
-        ctx = None if r_is_value is None and x_is_value is None else (*r_args, *x_args)
+        if r_is_value is not None:
+            ctx = (*r_args, *x_args)
+        else:
+            ctx = shared  # None when every argument is a Value
         if not fast or not edges:
             append(_finish_slow(mode, data, dot_op, tuple(edges), ctx) if edges else Value(data))
             continue

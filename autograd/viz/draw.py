@@ -30,7 +30,7 @@ from typing import Any
 
 import graphviz
 
-from ..engine import Value
+from ..engine import Value, arguments
 from .render import render_svg, write_atomic
 
 __all__ = ["DEFAULT_MAX_NODES", "LABEL_LIMIT", "Drawing", "draw_dot", "to_svg"]
@@ -177,9 +177,9 @@ def _op_label(node: Value) -> str:
     """
     op = node._op
     symbol = op.symbol if op is not None else "?"
-    args = node._ctx
-    if not args:
+    if node._ctx is None:  # every argument a Value: nothing to show but the symbol
         return symbol
+    args = arguments(node)
     shown = ["\u00b7" if isinstance(a, Value) else _number(a) for a in args]
     if len(shown) == 2 and not symbol.replace("_", "").isalnum():
         return f"{shown[0]} {symbol} {shown[1]}"

@@ -8,6 +8,7 @@ import pytest
 
 import autograd as ag
 from autograd import Value
+from autograd.engine import arguments
 
 
 def _same_node(a: Value, b: Value) -> None:
@@ -15,7 +16,7 @@ def _same_node(a: Value, b: Value) -> None:
     assert a.data == b.data
     assert a.parents == b.parents
     assert a.local_grads == b.local_grads
-    assert a._ctx == b._ctx
+    assert arguments(a) == arguments(b)
 
 
 @pytest.mark.parametrize("kind", ["floats", "values", "mixed", "ints"])
@@ -52,6 +53,13 @@ def test_matvec_gradients_match_dot_to_second_order():
     assert ag.grad(matvec_f, argnums=(0, 1, 2, 3, 4))(*point) == ag.grad(
         dot_f, argnums=(0, 1, 2, 3, 4)
     )(*point)
+
+
+def test_matvec_shares_one_record_of_the_input_between_rows():
+    rows = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
+    a, b = ag.matvec(rows, [Value(0.5), 1.0])
+    assert a._ctx is b._ctx  # no argument tuple per row
+    assert arguments(a) == (rows[0][0], rows[0][1], a.parents[2], 1.0)
 
 
 def test_matvec_under_no_grad_makes_leaves():

@@ -230,12 +230,20 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     return _node(_ops.DOT, data, edges, ctx)
 
 
-def matvec(rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar]) -> list[Value]:
+def matvec(
+    rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar], *, rows_are_values: bool = False
+) -> list[Value]:
     """``[dot(row, xs) for row in rows]``: one ``dot`` node per row, ``xs`` examined once.
 
     This is a layer of neurons: each row holds one neuron's weights, ``xs`` the layer's input.
     The nodes are exactly those ``dot`` makes; the shared input is split into floats and
     Values once for all rows instead of once per row.
+
+    Args:
+        rows: sequences of Values or numbers, each as long as ``xs``.
+        xs: the shared right operand.
+        rows_are_values: a promise that every row holds only Values (as a layer's weight
+            lists do), which skips checking their types.
 
     >>> w = [[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]]
     >>> [v.data for v in matvec(w, [3.0, Value(4.0)])]
@@ -252,6 +260,8 @@ def matvec(rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar]) -> list[Value
     fast = mode is _RECORD
     fsum = math.fsum
     dot_op = _ops.DOT
+    two_n = 2 * n
+    size = two_n + 2 * len(x_values)
     out: list[Value] = []
     append = out.append
     for row in rows:
@@ -259,25 +269,26 @@ def matvec(rows: Sequence[Sequence[Scalar]], xs: Sequence[Scalar]) -> list[Value
             row = _as_sequence(row, "matvec")
         if len(row) != n:
             raise ValueError(f"matvec: a row of length {len(row)} for {n} inputs")
-        rd, r_is_value, r_args = _split(row, "matvec")
+        if rows_are_values:
+            rd = list(map(_DATA, row))
+            r_is_value = None
+        else:
+            rd, r_is_value, r_args = _split(row, "matvec")
         data = fsum(map(mul, rd, xd))
         if not mode.record:
             append(_finish_slow(mode, data, dot_op, (), None))
             continue
-        edges = _edges(row, r_is_value, xd)
-        if x_is_value is None:
-            x_edges: list[Any] = [None] * (2 * n)
-            x_edges[0::2] = xs
-            x_edges[1::2] = rd
-        else:
-            x_edges = [None] * (2 * len(x_values))
-            x_edges[0::2] = x_values
-            x_edges[1::2] = compress(rd, x_is_value)  # type: ignore[assignment]
-        edges += x_edges
-        if r_is_value is not None:
-            ctx = (*r_args, *x_args)
-        else:
+        if r_is_value is None:  # all-Value row: every edge goes straight into one list
+            edges: list[Any] = [None] * size
+            edges[0:two_n:2] = row
+            edges[1:two_n:2] = xd
+            edges[two_n::2] = x_values
+            edges[two_n + 1 :: 2] = rd if x_is_value is None else compress(rd, x_is_value)
             ctx = shared  # None when every argument is a Value
+        else:
+            edges = _edges(row, r_is_value, xd)
+            edges += _edges(xs, x_is_value, rd)
+            ctx = (*r_args, *x_args)
         if not fast or not edges:
             append(_finish_slow(mode, data, dot_op, tuple(edges), ctx) if edges else Value(data))
             continue

@@ -346,7 +346,7 @@ class Layer(Module):
         One ``matvec`` for the whole layer: the same nodes as calling each neuron, with the
         shared input examined once.
         """
-        sums = matvec(self._rows, x1)
+        sums = matvec(self._rows, x1, rows_are_values=True)
         activation = self.activation
         if activation == "relu":
             return [s.relu() for s in sums]

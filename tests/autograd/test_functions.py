@@ -77,3 +77,12 @@ def test_matvec_bad_arguments():
     with pytest.raises(TypeError, match="sequence"):
         ag.matvec([Value(1.0)], [1.0])
     assert ag.matvec([], [1.0]) == []
+
+
+def test_matvec_with_rows_promised_to_be_values_makes_the_same_nodes():
+    rows = [[Value(0.5), Value(-1.5), Value(2.0)], [Value(1.0), Value(0.25), Value(-3.0)]]
+    for xs in ([1.0, 2.0, 3.0], [Value(1.0), 2.0, Value(3.0)], [Value(1.0)] * 3):
+        checked = ag.matvec(rows, xs)
+        trusted = ag.matvec(rows, xs, rows_are_values=True)
+        for a, b in zip(checked, trusted, strict=True):
+            _same_node(a, b)

@@ -149,13 +149,18 @@ def _interleave(nodes: Sequence[Any], partials: Sequence[Any]) -> tuple[list[Any
     return kept, False
 
 
+def _with_constants(xs: Sequence[Any], datas: Sequence[float]) -> tuple[Any, ...]:
+    """The op's arguments as stored for higher orders: each Value, and each constant as float."""
+    return tuple(x if type(x) is Value else d for x, d in zip(xs, datas, strict=True))
+
+
 def sum(xs: Sequence[Scalar]) -> Value:
     """Sum of the inputs as one node (exactly rounded: ``math.fsum``). Empty -> 0."""
     xs = _as_sequence(xs, "sum")
     datas = _datas(xs, "sum")
     data = math.fsum(datas)
     edges, pure = _interleave(xs, [1.0] * len(xs))
-    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas, strict=True))
+    ctx = None if pure else _with_constants(xs, datas)
     return _node(_ops.SUM, data, edges, ctx)
 
 
@@ -168,7 +173,7 @@ def mean(xs: Sequence[Scalar]) -> Value:
     n = len(xs)
     data = math.fsum(datas) / n
     edges, pure = _interleave(xs, [1.0 / n] * n)
-    ctx = None if pure else tuple(x if type(x) is Value else d for x, d in zip(xs, datas, strict=True))
+    ctx = None if pure else _with_constants(xs, datas)
     return _node(_ops.MEAN, data, edges, ctx)
 
 
@@ -322,9 +327,7 @@ def logsumexp(xs: Sequence[Scalar]) -> Value:
     total = math.fsum(exps)
     data = m + math.log(total)
     edges, pure = _interleave(xs, [e / total for e in exps])
-    ctx = None if pure else tuple(
-        x if type(x) is Value else d for x, d in zip(xs, datas, strict=True)
-    )
+    ctx = None if pure else _with_constants(xs, datas)
     return _node(_ops.LOGSUMEXP, data, edges, ctx)
 
 

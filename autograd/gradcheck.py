@@ -265,6 +265,18 @@ _HEADERS = ("output", "input", "input value", "analytic", "numeric", "abs err", 
 # The checks.
 # ---------------------------------------------------------------------------------------------
 
+
+def _check_arguments(
+    f: Any, inputs: Any, eps: Any, atol: Any, rtol: Any, who: str
+) -> tuple[list[float], float, float, float]:
+    """Validates a checker's arguments; returns the point and the tolerances as floats."""
+    _check_callable(f, who)
+    point = _check_inputs(inputs, who)
+    _check_tolerances(eps, atol, rtol, who)
+    _check_arity(f, len(point), who)
+    return point, float(eps), float(atol), float(rtol)
+
+
 def gradcheck(
     f: Callable[..., Any],
     inputs: Sequence[float | Value],
@@ -309,11 +321,7 @@ def gradcheck(
     autograd.gradcheck.GradcheckError: gradcheck: 1 of 2 Jacobian entries differ...
     """
     who = "gradcheck"
-    _check_callable(f, who)
-    point = _check_inputs(inputs, who)
-    _check_tolerances(eps, atol, rtol, who)
-    _check_arity(f, len(point), who)
-    eps, atol, rtol = float(eps), float(atol), float(rtol)
+    point, eps, atol, rtol = _check_arguments(f, inputs, eps, atol, rtol, who)
 
     leaves = _leaves(point)
     out = f(*leaves)
@@ -417,11 +425,7 @@ def gradgradcheck(
     autograd.gradcheck.GradcheckError: gradgradcheck: 1 of 1 Hessian entry differs...
     """
     who = "gradgradcheck"
-    _check_callable(f, who)
-    point = _check_inputs(inputs, who)
-    _check_tolerances(eps, atol, rtol, who)
-    _check_arity(f, len(point), who)
-    eps, atol, rtol = float(eps), float(atol), float(rtol)
+    point, eps, atol, rtol = _check_arguments(f, inputs, eps, atol, rtol, who)
     n = len(point)
 
     plain = _gradient(f, point, who, "the input point")

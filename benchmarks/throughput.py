@@ -91,34 +91,34 @@ def compile_program(program: Program, style: str) -> Callable[..., Any]:
     return types.FunctionType(body, {"__builtins__": __builtins__}, "build")
 
 
+def _method_style(value_type: type) -> Callable[[Program], tuple[Callable[[], Any], ...]]:
+    """Builds the forward and forward+backward runners for an engine with a ``Value`` class."""
+
+    def runners(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
+        build = compile_program(program, "method")
+        leaves = [value_type(x) for x in program.leaves]
+
+        def forward() -> None:
+            build(leaves, None)
+
+        def forward_backward() -> None:
+            build(leaves, None).backward()
+
+        return forward, forward_backward
+
+    return runners
+
+
 def _valuegrad(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
     from autograd import Value
 
-    build = compile_program(program, "method")
-    leaves = [Value(x) for x in program.leaves]
-
-    def forward() -> None:
-        build(leaves, None)
-
-    def forward_backward() -> None:
-        build(leaves, None).backward()
-
-    return forward, forward_backward
+    return _method_style(Value)(program)
 
 
 def _micrograd(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:
     from micrograd.engine import Value
 
-    build = compile_program(program, "method")
-    leaves = [Value(x) for x in program.leaves]
-
-    def forward() -> None:
-        build(leaves, None)
-
-    def forward_backward() -> None:
-        build(leaves, None).backward()
-
-    return forward, forward_backward
+    return _method_style(Value)(program)
 
 
 def _torch(program: Program) -> tuple[Callable[[], Any], Callable[[], Any]]:

@@ -290,9 +290,15 @@ class Neuron(Module):
         rng = _rng(seed, "Neuron")
         bound = _GAIN[self.activation] * math.sqrt(3.0 / self.nin)
         uniform = rng.uniform
-        self.w = [Value(uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
+        # A tuple: parameters are changed through their .data, or by assigning a new w / b.
+        self.w = tuple(Value(uniform(-bound, bound), label=f"w{i}") for i in range(self.nin))
         self.b = Value(0.0, label="b")
-        self._wb = [*self.w, self.b]  # the dot product's left operand, built once
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in ("w", "b") and "b" in self.__dict__:
+            # The dot product's left operand, kept in step with w and b (not rebuilt per call).
+            super().__setattr__("_wb", [*self.w, self.b])
 
     def __call__(self, x: Sequence[Any]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values)."""
@@ -333,7 +339,6 @@ class Layer(Module):
         self.activation = _check_activation(activation, "Layer")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
-        self._rows = [n._wb for n in self.neurons]  # matvec's rows, built once
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         """The ``nout`` outputs for inputs ``x``."""
@@ -346,7 +351,7 @@ class Layer(Module):
         One ``matvec`` for the whole layer: the same nodes as calling each neuron, with the
         shared input examined once.
         """
-        sums = matvec(self._rows, x1, rows_are_values=True)
+        sums = matvec([n._wb for n in self.neurons], x1, rows_are_values=True)
         activation = self.activation
         if activation == "relu":
             return [s.relu() for s in sums]

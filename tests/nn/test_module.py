@@ -392,3 +392,17 @@ def test_bad_state_files_are_rejected_and_change_nothing(tmp_path, case):
 def test_load_missing_file_is_an_oserror(tmp_path):
     with pytest.raises(FileNotFoundError):
         Neuron(1).load(tmp_path / "nope.json")
+
+
+def test_replacing_parameters_reaches_the_forward_pass():
+    layer = Layer(2, 2, activation=None, seed=0)
+    neuron = layer.neurons[1]
+    neuron.b = Value(5.0)
+    neuron.w = (Value(1.0), Value(2.0))
+    layer.neurons[0] = Neuron(2, activation=None, seed=1)
+    out = layer([1.0, 1.0])
+    assert out[1].data == 8.0
+    assert out[0].data == sum(w.data for w in layer.neurons[0].w)
+    assert neuron.b in out[1].parents and neuron.b in layer.parameters()
+    with pytest.raises(TypeError):
+        neuron.w[0] = Value(3.0)  # a tuple: change .data, or assign a new w

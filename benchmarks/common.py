@@ -7,7 +7,7 @@ import importlib.util
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,6 +241,20 @@ def interleaved(
 def available(peer: str, cfg: Config) -> bool:
     """True when ``peer`` is requested by the config and importable."""
     return peer in cfg.peers and importlib.util.find_spec(peer) is not None
+
+
+def runnable(
+    implementations: Iterable[str], peers: dict[str, str], cfg: Config, notes: list[str]
+) -> list[str]:
+    """The implementations to measure; a note in ``notes`` for each peer left out."""
+    names = []
+    for name in implementations:
+        peer = peers.get(name)
+        if peer is not None and not available(peer, cfg):
+            notes.append(skipped_note(peer, cfg))
+        else:
+            names.append(name)
+    return names
 
 
 def skipped_note(peer: str, cfg: Config) -> str:

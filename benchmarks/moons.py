@@ -26,11 +26,10 @@ from .common import (
     Config,
     Prepared,
     Section,
-    available,
     fmt_ratio,
     fmt_time,
     interleaved,
-    skipped_note,
+    runnable,
 )
 
 ALPHA = 1e-4  # L2 strength, as in micrograd's demo
@@ -417,13 +416,7 @@ def run(cfg: Config) -> Section:
         ["implementation", "step (median)", "vs hand-written", "valuegrad (nn) speedup",
          "loss"],
     )
-    names = []
-    for name in IMPLEMENTATIONS:
-        peer = PEERS.get(name)
-        if peer is not None and not available(peer, cfg):
-            section.notes.append(skipped_note(peer, cfg))
-        else:
-            names.append(name)
+    names = runnable(IMPLEMENTATIONS, PEERS, cfg, section.notes)
     for name, (timings, facts) in interleaved(cfg, prepare, names, ["step"]).items():
         t = timings["step"]
         section.data[name] = {"median_s": t.median, "samples_s": t.samples, **facts}

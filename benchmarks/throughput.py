@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .common import Config, Prepared, Section, available, fmt_ratio, interleaved, skipped_note
+from .common import Config, Prepared, Section, fmt_ratio, interleaved, runnable
 
 ADD, MUL, RELU, SCALE = range(4)
 
@@ -179,13 +179,7 @@ def run(cfg: Config) -> Section:
         ["implementation", "forward ns/op", "backward ns/op", "total ns/op",
          "valuegrad speedup"],
     )
-    names = []
-    for name in IMPLEMENTATIONS:
-        peer = PEERS.get(name)
-        if peer is not None and not available(peer, cfg):
-            section.notes.append(skipped_note(peer, cfg))
-        else:
-            names.append(name)
+    names = runnable(IMPLEMENTATIONS, PEERS, cfg, section.notes)
     n = program.n_ops
     results = interleaved(cfg, prepare, names, ["forward", "forward_backward"])
     for name, (timings, _) in results.items():

@@ -1,15 +1,18 @@
 """The ``Value`` node and reverse mode.
 
-A ``Value`` holds a float, the op that made it and, interleaved in one tuple, each parent with
-the local derivative d(self)/d(parent) computed during the forward pass. Nodes never refer to
-their children and hold no closures, so a graph is a tree of plain references that reference
-counting frees the moment it is dropped (the cycle collector never has to walk it).
+A ``Value`` holds a float, the op that made it and its parents, each with the local derivative
+d(self)/d(parent) computed during the forward pass. One or two parents live in the node's own
+slots (``_p0, _d0, _p1, _d1``), so a binary op makes one object; an n-ary node (a neuron's
+``dot``) keeps its parents and partials interleaved in one tuple in ``_p0``, marked by ``_p1 is
+_MANY``. Nodes never refer to their children and hold no closures, so a graph is a tree of plain
+references that reference counting frees the moment it is dropped (the cycle collector never
+has to free it).
 
 Reverse mode sorts the graph iteratively (no recursion, so a chain of a million nodes works at
 the default recursion limit), then sweeps it once from the root, collecting this pass's
-gradients in a scratch slot before adding them to ``.grad``. With ``create_graph=True`` the sweep
-re-derives each local derivative from the op table as a ``Value`` instead, so the gradients are
-themselves differentiable.
+gradients in a scratch slot ``_g`` before adding them to ``.grad``. With ``create_graph=True``
+the sweep re-derives each local derivative from the op table as a ``Value`` instead, so the
+gradients are themselves differentiable.
 """
 
 from __future__ import annotations
@@ -191,7 +194,11 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("_ctx", "_edges", "_g", "_op", "data", "grad", "label")
+    # _p0/_d0, _p1/_d1: the first two parents and their partials (None: no such parent), or
+    # _p0 = (parent, partial, ...) for three or more parents, with _p1 = _MANY.
+    # _ctx: how to rebuild the op's full arguments when constants were mixed in (see arguments).
+    # _g: this backward pass's gradient; 0.0 between passes, _SEEN while a sort has visited it.
+    __slots__ = ("_ctx", "_d0", "_d1", "_g", "_op", "_p0", "_p1", "data", "grad", "label")
 
     data: float
     grad: Any
@@ -206,10 +213,12 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op: Op | None = None
-        # (parent0, d0, parent1, d1, ...): each parent with d(self)/d(parent).
-        self._edges: tuple[Any, ...] = ()
-        self._g = 0.0  # this backward pass's gradient, 0.0 between passes
-        self._ctx: tuple[Any, ...] | None = None  # all arguments, when constants were mixed in
+        self._p0: Any = None
+        self._d0: Any = 0.0
+        self._p1: Any = None
+        self._d1: Any = 0.0
+        self._g = 0.0
+        self._ctx: Any = None
         mode = _MODE.get()
         if mode.sites is not None:
             mode.sites[self] = _creation_site()
@@ -225,16 +234,16 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Value arguments of the op that made this node, in argument order."""
-        return self._edges[0::2]
+        return _pairs(self)[0::2]
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(parent) for each parent, as computed in the forward pass."""
-        return self._edges[1::2]
+        return _pairs(self)[1::2]
 
     def is_leaf(self) -> bool:
         """True when no op made this node (inputs, parameters, detached values, constants)."""
-        return not self._edges
+        return self._p0 is None
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut from the graph."""
@@ -279,154 +288,199 @@ class Value:
     __hash__ = object.__hash__
 
     # -- arithmetic: the hot ops build their node inline ---------------------------------
+    # No helper call and no edge tuple. A constant operand is not a parent: it is kept in _d1
+    # with its argument position in _ctx, for create_graph and drawings (see ``arguments``).
 
     def __add__(self, other: Scalar) -> Value:
         if type(other) is Value:
             data = self.data + other.data
-            edges: tuple[Any, ...] = (self, 1.0, other, 1.0)
-            ctx = None
-        elif type(other) is float or type(other) is int:
-            data = self.data + other
-            edges = (self, 1.0)
-            ctx = (self, float(other))
-        else:
-            if not isinstance(other, numbers.Real) or isinstance(other, bool):
-                return NotImplemented
-            return _apply(_ops.ADD, (self, other))
-        mode = _MODE.get()
-        if mode is not _RECORD:
-            return _finish_slow(mode, data, _ops.ADD, edges, ctx)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _ops.ADD
-        out._edges = edges
-        out._g = 0.0
-        out._ctx = ctx
-        return out
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.ADD, (self, 1.0, other, 1.0), None)
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.ADD
+            out._p0 = self
+            out._d0 = 1.0
+            out._p1 = other
+            out._d1 = 1.0
+            out._g = 0.0
+            out._ctx = None
+            return out
+        if type(other) is float or type(other) is int:
+            c = float(other)
+            data = self.data + c
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.ADD, (self, 1.0), (self, c))
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.ADD
+            out._p0 = self
+            out._d0 = 1.0
+            out._p1 = None
+            out._d1 = c
+            out._g = 0.0
+            out._ctx = 1
+            return out
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.ADD, (self, other))
 
     def __radd__(self, other: Scalar) -> Value:
         if type(other) is float or type(other) is int:
-            data = other + self.data
-            edges = (self, 1.0)
-            ctx = (float(other), self)
-        else:
-            if not isinstance(other, numbers.Real) or isinstance(other, bool):
-                return NotImplemented
-            return _apply(_ops.ADD, (other, self))
-        mode = _MODE.get()
-        if mode is not _RECORD:
-            return _finish_slow(mode, data, _ops.ADD, edges, ctx)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _ops.ADD
-        out._edges = edges
-        out._g = 0.0
-        out._ctx = ctx
-        return out
+            c = float(other)
+            data = c + self.data
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.ADD, (self, 1.0), (c, self))
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.ADD
+            out._p0 = self
+            out._d0 = 1.0
+            out._p1 = None
+            out._d1 = c
+            out._g = 0.0
+            out._ctx = 0
+            return out
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.ADD, (other, self))
 
     def __sub__(self, other: Scalar) -> Value:
         if type(other) is Value:
             data = self.data - other.data
-            edges: tuple[Any, ...] = (self, 1.0, other, -1.0)
-            ctx = None
-        elif type(other) is float or type(other) is int:
-            data = self.data - other
-            edges = (self, 1.0)
-            ctx = (self, float(other))
-        else:
-            if not isinstance(other, numbers.Real) or isinstance(other, bool):
-                return NotImplemented
-            return _apply(_ops.SUB, (self, other))
-        mode = _MODE.get()
-        if mode is not _RECORD:
-            return _finish_slow(mode, data, _ops.SUB, edges, ctx)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _ops.SUB
-        out._edges = edges
-        out._g = 0.0
-        out._ctx = ctx
-        return out
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.SUB, (self, 1.0, other, -1.0), None)
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.SUB
+            out._p0 = self
+            out._d0 = 1.0
+            out._p1 = other
+            out._d1 = -1.0
+            out._g = 0.0
+            out._ctx = None
+            return out
+        if type(other) is float or type(other) is int:
+            c = float(other)
+            data = self.data - c
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.SUB, (self, 1.0), (self, c))
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.SUB
+            out._p0 = self
+            out._d0 = 1.0
+            out._p1 = None
+            out._d1 = c
+            out._g = 0.0
+            out._ctx = 1
+            return out
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.SUB, (self, other))
 
     def __rsub__(self, other: Scalar) -> Value:
         if type(other) is float or type(other) is int:
-            data = other - self.data
-            edges = (self, -1.0)
-            ctx = (float(other), self)
-        else:
-            if not isinstance(other, numbers.Real) or isinstance(other, bool):
-                return NotImplemented
-            return _apply(_ops.SUB, (other, self))
-        mode = _MODE.get()
-        if mode is not _RECORD:
-            return _finish_slow(mode, data, _ops.SUB, edges, ctx)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _ops.SUB
-        out._edges = edges
-        out._g = 0.0
-        out._ctx = ctx
-        return out
+            c = float(other)
+            data = c - self.data
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.SUB, (self, -1.0), (c, self))
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.SUB
+            out._p0 = self
+            out._d0 = -1.0
+            out._p1 = None
+            out._d1 = c
+            out._g = 0.0
+            out._ctx = 0
+            return out
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.SUB, (other, self))
 
     def __mul__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            od = other.data
             sd = self.data
+            od = other.data
             data = sd * od
-            edges: tuple[Any, ...] = (self, od, other, sd)
-            ctx = None
-        elif type(other) is float or type(other) is int:
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.MUL, (self, od, other, sd), None)
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.MUL
+            out._p0 = self
+            out._d0 = od
+            out._p1 = other
+            out._d1 = sd
+            out._g = 0.0
+            out._ctx = None
+            return out
+        if type(other) is float or type(other) is int:
             c = float(other)
             data = self.data * c
-            edges = (self, c)
-            ctx = (self, c)
-        else:
-            if not isinstance(other, numbers.Real) or isinstance(other, bool):
-                return NotImplemented
-            return _apply(_ops.MUL, (self, other))
-        mode = _MODE.get()
-        if mode is not _RECORD:
-            return _finish_slow(mode, data, _ops.MUL, edges, ctx)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _ops.MUL
-        out._edges = edges
-        out._g = 0.0
-        out._ctx = ctx
-        return out
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.MUL, (self, c), (self, c))
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.MUL
+            out._p0 = self
+            out._d0 = c
+            out._p1 = None
+            out._d1 = c
+            out._g = 0.0
+            out._ctx = 1
+            return out
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.MUL, (self, other))
 
     def __rmul__(self, other: Scalar) -> Value:
         if type(other) is float or type(other) is int:
             c = float(other)
             data = c * self.data
-            edges = (self, c)
-            ctx = (c, self)
-        else:
-            if not isinstance(other, numbers.Real) or isinstance(other, bool):
-                return NotImplemented
-            return _apply(_ops.MUL, (other, self))
-        mode = _MODE.get()
-        if mode is not _RECORD:
-            return _finish_slow(mode, data, _ops.MUL, edges, ctx)
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _ops.MUL
-        out._edges = edges
-        out._g = 0.0
-        out._ctx = ctx
-        return out
+            mode = _MODE.get()
+            if mode is not _RECORD:
+                return _finish_slow(mode, data, _ops.MUL, (self, c), (c, self))
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.label = ""
+            out._op = _ops.MUL
+            out._p0 = self
+            out._d0 = c
+            out._p1 = None
+            out._d1 = c
+            out._g = 0.0
+            out._ctx = 0
+            return out
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        return _apply(_ops.MUL, (other, self))
 
     def __truediv__(self, other: Scalar) -> Value:
         if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
@@ -488,13 +542,16 @@ class Value:
         out = _new(Value)
         if self.data > 0.0:
             out.data = self.data
-            out._edges = (self, 1.0)
+            out._d0 = 1.0
         else:
             out.data = 0.0
-            out._edges = (self, 0.0)
+            out._d0 = 0.0
         out.grad = 0.0
         out.label = ""
         out._op = _ops.RELU
+        out._p0 = self
+        out._p1 = None
+        out._d1 = 0.0
         out._g = 0.0
         out._ctx = None
         return out
@@ -526,20 +583,69 @@ class Value:
         """
         if type(gradient) is not Value:
             gradient = _real(gradient, "backward(gradient=...)")
-        order = topological_order(self)
         if create_graph:
-            _gradient_map(order, gradient, create_graph=True, accumulate=True)
+            _gradient_map(topological_order(self), gradient, create_graph=True, accumulate=True)
             return
         if type(gradient) is Value:
             gradient = gradient.data
-        _sweep(order, gradient, _MODE.get().sites)
+        _sweep(_marked_order(self), gradient, _MODE.get().sites)
 
 
 _new = object.__new__
 
 
+class _Many:
+    """The marker in ``_p1`` of a node with three or more parents (kept as a tuple in ``_p0``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "_MANY"
+
+
+_MANY = _Many()
+
+
+def _pairs(node: Value) -> tuple[Any, ...]:
+    """``(parent0, d0, parent1, d1, ...)``: each parent of ``node`` with d(node)/d(parent)."""
+    p = node._p0
+    if p is None:
+        return ()
+    q = node._p1
+    if q is None:
+        return (p, node._d0)
+    if q is _MANY:
+        return p  # type: ignore[no-any-return]
+    return (p, node._d0, q, node._d1)
+
+
+def _link(out: Value, pairs: Sequence[Any], ctx: Any) -> None:
+    """Stores interleaved ``pairs`` (parent, partial, ...) and the full arguments ``ctx``
+    (``None`` when they are the parents) in ``out``'s slots, in their compact form."""
+    n = len(pairs)
+    out._d0 = 0.0
+    out._d1 = 0.0
+    if n == 0:
+        out._p0 = None
+        out._p1 = None
+    elif n == 2:
+        out._p0, out._d0 = pairs
+        out._p1 = None
+    elif n == 4:
+        out._p0, out._d0, out._p1, out._d1 = pairs
+    else:
+        out._p0 = tuple(pairs)
+        out._p1 = _MANY
+    if type(ctx) is tuple and n == 2 and len(ctx) == 2:
+        # One Value and one constant: the constant goes in the free _d1, its position in _ctx.
+        k = 1 if type(ctx[0]) is Value else 0
+        out._d1 = ctx[k]
+        ctx = k
+    out._ctx = ctx
+
+
 def _finish_slow(
-    mode: _Mode, data: float, op: Op, edges: tuple[Any, ...], ctx: tuple[Any, ...] | None
+    mode: _Mode, data: float, op: Op, pairs: Sequence[Any], ctx: Any
 ) -> Value:
     """Completes a node outside the plain recording mode (no_grad or detect_anomaly)."""
     out = _new(Value)
@@ -549,14 +655,12 @@ def _finish_slow(
     out._g = 0.0
     if mode.record:
         out._op = op
-        out._edges = edges
-        out._ctx = ctx
+        _link(out, pairs, ctx)
         if mode.sites is not None:
             mode.sites[out] = _creation_site()
     else:
         out._op = None
-        out._edges = ()
-        out._ctx = None
+        _link(out, (), None)
     return out
 
 
@@ -586,22 +690,24 @@ def _apply(op: Op, args: Sequence[Any]) -> Value:
     out._g = 0.0
     if not (any_value and mode.record):
         out._op = None
-        out._edges = ()
-        out._ctx = None
+        _link(out, (), None)
         return out
-    edges: list[Any] = []
+    pairs: list[Any] = []
     partial = op.partial
     for i, a in enumerate(args):
         if type(a) is Value:
             d = partial(i, xs, data)
             if type(d) is not float:
                 d = d.data if type(d) is Value else _real(d, f"derivative {i} of {op.name}")
-            edges.append(a)
-            edges.append(d)
+            pairs.append(a)
+            pairs.append(d)
     out._op = op
-    out._edges = tuple(edges)
-    out._ctx = (
-        tuple(a if type(a) is Value else x for a, x in zip(args, xs, strict=True)) if any_const else None
+    _link(
+        out,
+        pairs,
+        tuple(a if type(a) is Value else x for a, x in zip(args, xs, strict=True))
+        if any_const
+        else None,
     )
     if mode.sites is not None:
         mode.sites[out] = _creation_site()
@@ -632,7 +738,10 @@ def _unary(op: Op, x: Value) -> Value:
     out.grad = 0.0
     out.label = ""
     out._op = op
-    out._edges = (x, d)
+    out._p0 = x
+    out._d0 = d
+    out._p1 = None
+    out._d1 = 0.0
     out._g = 0.0
     out._ctx = None
     return out
@@ -648,41 +757,72 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search: depth is limited by memory, not by the recursion limit.
     Parents are explored in argument order, so the order is the same on every run.
     """
+    order = _marked_order(root)
+    for node in order:
+        node._g = 0.0
+    return order
+
+
+_SEEN = -0.0
+"""The visited mark of the sort, kept in ``_g``. Tested by identity, it costs no hashing (a set
+of visited nodes did); being a zero, it is also where the sweep's sums can start, so the sweep
+clears the marks as it goes."""
+
+_EMIT = object()
+
+
+def _marked_order(root: Value) -> list[Value]:
+    """``topological_order`` leaving every node's ``_g`` set to ``_SEEN``, for ``_sweep``."""
     order: list[Value] = []
-    seen: set[Value] = set()
     # A node popped for the first time is expanded: it goes back on the stack under an
     # _EMIT marker, with its unseen parents above it (the first parent on top). When the
     # marker comes back up, all of the node's parents are in ``order``: emit the node.
     stack: list[Any] = [root]
     pop = stack.pop
     push = stack.append
-    mark = seen.add
     emit = order.append
-    while stack:
-        node = pop()
-        if node is _EMIT:
-            emit(pop())
-            continue
-        if node in seen:  # pushed by several children: expanded by the first pop already
-            continue
-        mark(node)
-        edges = node._edges
-        if edges:
+    seen = _SEEN
+    try:
+        while stack:
+            node = pop()
+            if node is _EMIT:
+                emit(pop())
+                continue
+            if node._g is seen:  # pushed by several children: expanded by the first pop
+                continue
+            node._g = seen
+            p = node._p0
+            if p is None:
+                emit(node)
+                continue
             push(node)
             push(_EMIT)
-            for p in edges[-2::-2]:  # parents, last first
-                if p not in seen:
+            q = node._p1
+            if q is None:
+                if p._g is not seen:
                     push(p)
-        else:
-            emit(node)
+            elif q is _MANY:
+                for r in p[-2::-2]:  # parents, last first
+                    if r._g is not seen:
+                        push(r)
+            else:
+                if q._g is not seen:
+                    push(q)
+                if p._g is not seen:
+                    push(p)
+    except BaseException:
+        for node in order:
+            node._g = 0.0
+        for node in stack:
+            if node is not _EMIT:
+                node._g = 0.0
+        raise
     return order
 
 
-_EMIT = object()
-
-
 def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> None:
-    """The first-order pass: accumulate into ``_g``, then add each total to ``.grad``."""
+    """The first-order pass over a ``_marked_order``: sum into ``_g``, add each total to
+    ``.grad``, and leave ``_g`` at 0.0."""
     root = order[-1]
     root._g = seed
     try:
@@ -692,29 +832,26 @@ def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> N
                 g = node._g
                 node._g = 0.0
                 node.grad += g
-                edges = node._edges
-                if edges:
+                if node._p0 is not None:
                     _propagate_checked(node, g, sites)
             return
         for node in reversed(order):
             g = node._g
             node._g = 0.0
             node.grad += g
-            edges = node._edges
-            if edges:
-                # Unpacking the common one- and two-parent nodes avoids making iterators.
-                n = len(edges)
-                if n == 4:
-                    p, d, q, e = edges
+            p = node._p0
+            if p is None:
+                continue
+            q = node._p1
+            if q is None:
+                p._g += g * node._d0
+            elif q is _MANY:
+                it = iter(p)
+                for p, d in zip(it, it, strict=False):
                     p._g += g * d
-                    q._g += g * e
-                elif n == 2:
-                    p, d = edges
-                    p._g += g * d
-                else:
-                    it = iter(edges)
-                    for p, d in zip(it, it, strict=False):
-                        p._g += g * d
+            else:
+                p._g += g * node._d0
+                q._g += g * node._d1
     except BaseException:
         for node in order:  # leave every scratch slot clean for the next pass
             node._g = 0.0
@@ -739,7 +876,7 @@ def _describe(node: Value, sites: dict[Value, str] | None) -> str:
 
 
 def _propagate_checked(node: Value, g: float, sites: dict[Value, str]) -> None:
-    edges = node._edges
+    edges = _pairs(node)
     for k in range(0, len(edges), 2):
         p = edges[k]
         contribution = g * edges[k + 1]
@@ -774,18 +911,20 @@ def arguments(node: Value) -> tuple[Any, ...]:
     """The full arguments of the op that made ``node``: its Values and any constants, in order."""
     ctx = node._ctx
     if ctx is None:
-        return node._edges[0::2]
+        return _pairs(node)[0::2]
+    if type(ctx) is int:  # one Value and one constant, kept in _d1; ctx is its position
+        return (node._p0, node._d1) if ctx else (node._d1, node._p0)
     if type(ctx) is SharedTail:
         tail = ctx.tail
-        return node._edges[0 : 2 * len(tail) : 2] + tail
-    return ctx
+        return _pairs(node)[0 : 2 * len(tail) : 2] + tail
+    return ctx  # type: ignore[no-any-return]
 
 
 def _graph_partials(node: Value) -> list[tuple[Value, Any]]:
     """Each parent of ``node`` with d(node)/d(parent) re-derived as a differentiable Value."""
     op = node._op
     assert op is not None
-    edges = node._edges
+    edges = _pairs(node)
     args = arguments(node)
     result = []
     k = 1
@@ -818,12 +957,12 @@ def _gradient_map(
     try:
         for node in reversed(order):
             g = grads.get(node)
-            if g is None or not node._edges:
+            if g is None or node._p0 is None:
                 continue
             if create_graph:
                 pairs: Iterable[tuple[Value, Any]] = _graph_partials(node)
             else:
-                it = iter(node._edges)
+                it = iter(_pairs(node))
                 pairs = zip(it, it, strict=False)
             for k, (p, d) in enumerate(pairs):
                 if type(d) is float and d == 1.0:

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import ops as _ops
 from .engine import (
+    _MANY,
     _MODE,
     _RECORD,
     Scalar,
@@ -22,6 +23,7 @@ from .engine import (
     Value,
     _apply,
     _finish_slow,
+    _link,
     _new,
     _real,
     _unary,
@@ -121,15 +123,14 @@ def _node(op: Any, data: float, edges: list[Any], ctx: tuple[Any, ...] | None) -
     """Finishes an n-ary node whose float work was done in bulk by the caller."""
     mode = _MODE.get()
     if mode is not _RECORD or not edges:
-        return _finish_slow(mode, data, op, tuple(edges), ctx) if edges else Value(data)
+        return _finish_slow(mode, data, op, edges, ctx) if edges else Value(data)
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._op = op
-    out._edges = tuple(edges)
     out._g = 0.0
-    out._ctx = ctx
+    _link(out, edges, ctx)
     return out
 
 
@@ -294,8 +295,13 @@ def matvec(
             edges = _edges(row, r_is_value, xd)
             edges += _edges(xs, x_is_value, rd)
             ctx = (*r_args, *x_args)
-        if not fast or not edges:
-            append(_finish_slow(mode, data, dot_op, tuple(edges), ctx) if edges else Value(data))
+        if not fast or len(edges) <= 4:  # other modes, or few enough parents for the slots
+            if not edges:
+                append(Value(data))
+            elif fast:
+                append(_node(dot_op, data, edges, ctx))
+            else:
+                append(_finish_slow(mode, data, dot_op, edges, ctx))
             continue
         # Built inline rather than through _node: the call costs ~8% of a layer's forward.
         node = _new(Value)
@@ -303,7 +309,10 @@ def matvec(
         node.grad = 0.0
         node.label = ""
         node._op = dot_op
-        node._edges = tuple(edges)
+        node._p0 = tuple(edges)
+        node._d0 = 0.0
+        node._p1 = _MANY
+        node._d1 = 0.0
         node._g = 0.0
         node._ctx = ctx
         append(node)

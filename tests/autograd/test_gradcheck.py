@@ -170,17 +170,17 @@ def test_a_function_that_mutates_its_input_is_caught():
 
 
 def test_a_backward_that_is_not_reentrant_is_caught(monkeypatch):
-    """Simulate an engine whose pass leaves its scratch gradients behind (the bug that
-    ``_g`` and the reset in the sweep prevent): the second pass then sees the first's."""
+    """Simulate an engine that propagates each node's running ``.grad`` instead of this pass's
+    gradient (micrograd's pattern): the first pass is right, the second sees the first's."""
 
     def leaky_sweep(order, seed, sites):
         order[-1]._g = seed
         for node in reversed(order):
-            g = node._g
-            node.grad += g
-            edges = node._edges
+            node.grad += node._g
+            node._g = 0.0
+            edges = engine_module._pairs(node)
             for k in range(0, len(edges), 2):
-                edges[k]._g += g * edges[k + 1]
+                edges[k]._g += node.grad * edges[k + 1]
 
     monkeypatch.setattr(engine_module, "_sweep", leaky_sweep)
     with pytest.raises(GradcheckError, match="not reentrant") as info:

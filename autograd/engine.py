@@ -3,8 +3,8 @@
 A ``Value`` holds a float, the op that made it and its parents, each with the local derivative
 d(self)/d(parent) computed during the forward pass. One or two parents live in the node's own
 slots (``_p0, _d0, _p1, _d1``), so a binary op makes one object; an n-ary node (a neuron's
-``dot``) keeps its parents and partials interleaved in one tuple in ``_p0``, marked by ``_p1 is
-_MANY``. Nodes never refer to their children and hold no closures, so a graph is a tree of plain
+``dot``) keeps the tuple of its parents in ``_p0`` and their partials in ``_d0``, marked by
+``_p1 is _MANY``. Nodes never refer to their children and hold no closures, so a graph is a tree of plain
 references that reference counting frees the moment it is dropped (the cycle collector never
 has to free it).
 
@@ -194,8 +194,8 @@ class Value:
     (10.0, 7.0)
     """
 
-    # _p0/_d0, _p1/_d1: the first two parents and their partials (None: no such parent), or
-    # _p0 = (parent, partial, ...) for three or more parents, with _p1 = _MANY.
+    # _p0/_d0, _p1/_d1: the first two parents and their partials (None: no such parent); for
+    # three or more parents, _p0 is the tuple of parents, _d0 their partials, _p1 = _MANY.
     # _ctx: how to rebuild the op's full arguments when constants were mixed in (see arguments).
     # _g: this backward pass's gradient; 0.0 between passes, _SEEN while a sort has visited it.
     __slots__ = ("_ctx", "_d0", "_d1", "_g", "_op", "_p0", "_p1", "data", "grad", "label")
@@ -234,11 +234,15 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Value arguments of the op that made this node, in argument order."""
+        if self._p1 is _MANY:
+            return self._p0  # type: ignore[no-any-return]
         return _pairs(self)[0::2]
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(parent) for each parent, as computed in the forward pass."""
+        if self._p1 is _MANY:
+            return tuple(self._d0)
         return _pairs(self)[1::2]
 
     def is_leaf(self) -> bool:
@@ -296,7 +300,7 @@ class Value:
             data = self.data + other.data
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.ADD, (self, 1.0, other, 1.0), None)
+                return _finish_slow(mode, data, _ops.ADD, (self, other), (1.0, 1.0), None)
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -314,7 +318,7 @@ class Value:
             data = self.data + c
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.ADD, (self, 1.0), (self, c))
+                return _finish_slow(mode, data, _ops.ADD, (self,), (1.0,), (self, c))
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -337,7 +341,7 @@ class Value:
             data = c + self.data
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.ADD, (self, 1.0), (c, self))
+                return _finish_slow(mode, data, _ops.ADD, (self,), (1.0,), (c, self))
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -359,7 +363,7 @@ class Value:
             data = self.data - other.data
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.SUB, (self, 1.0, other, -1.0), None)
+                return _finish_slow(mode, data, _ops.SUB, (self, other), (1.0, -1.0), None)
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -377,7 +381,7 @@ class Value:
             data = self.data - c
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.SUB, (self, 1.0), (self, c))
+                return _finish_slow(mode, data, _ops.SUB, (self,), (1.0,), (self, c))
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -400,7 +404,7 @@ class Value:
             data = c - self.data
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.SUB, (self, -1.0), (c, self))
+                return _finish_slow(mode, data, _ops.SUB, (self,), (-1.0,), (c, self))
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -424,7 +428,7 @@ class Value:
             data = sd * od
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.MUL, (self, od, other, sd), None)
+                return _finish_slow(mode, data, _ops.MUL, (self, other), (od, sd), None)
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -442,7 +446,7 @@ class Value:
             data = self.data * c
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.MUL, (self, c), (self, c))
+                return _finish_slow(mode, data, _ops.MUL, (self,), (c,), (self, c))
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -465,7 +469,7 @@ class Value:
             data = c * self.data
             mode = _MODE.get()
             if mode is not _RECORD:
-                return _finish_slow(mode, data, _ops.MUL, (self, c), (c, self))
+                return _finish_slow(mode, data, _ops.MUL, (self,), (c,), (c, self))
             out = _new(Value)
             out.data = data
             out.grad = 0.0
@@ -615,37 +619,53 @@ def _pairs(node: Value) -> tuple[Any, ...]:
     if q is None:
         return (p, node._d0)
     if q is _MANY:
-        return p  # type: ignore[no-any-return]
+        pairs: list[Any] = [None] * (2 * len(p))
+        pairs[0::2] = p
+        pairs[1::2] = node._d0
+        return tuple(pairs)
     return (p, node._d0, q, node._d1)
 
 
-def _link(out: Value, pairs: Sequence[Any], ctx: Any) -> None:
-    """Stores interleaved ``pairs`` (parent, partial, ...) and the full arguments ``ctx``
-    (``None`` when they are the parents) in ``out``'s slots, in their compact form."""
-    n = len(pairs)
-    out._d0 = 0.0
-    out._d1 = 0.0
-    if n == 0:
-        out._p0 = None
-        out._p1 = None
-    elif n == 2:
-        out._p0, out._d0 = pairs
-        out._p1 = None
-    elif n == 4:
-        out._p0, out._d0, out._p1, out._d1 = pairs
-    else:
-        out._p0 = tuple(pairs)
+def _link(out: Value, parents: Sequence[Value], partials: Sequence[Any], ctx: Any) -> None:
+    """Stores ``parents`` with their ``partials`` and the op's full arguments ``ctx`` (``None``
+    when they are just the parents) in ``out``'s slots, in their compact form.
+
+    Three or more parents are kept as given: a tuple of parents (copied if a list) and the
+    partials sequence itself, which the caller must not change afterwards.
+    """
+    n = len(parents)
+    if n > 2:
+        out._p0 = parents if type(parents) is tuple else tuple(parents)
+        out._d0 = partials
         out._p1 = _MANY
-    if type(ctx) is tuple and n == 2 and len(ctx) == 2:
-        # One Value and one constant: the constant goes in the free _d1, its position in _ctx.
-        k = 1 if type(ctx[0]) is Value else 0
-        out._d1 = ctx[k]
-        ctx = k
+        out._d1 = 0.0
+    elif n == 2:
+        out._p0, out._p1 = parents
+        out._d0, out._d1 = partials
+    elif n == 1:
+        out._p0 = parents[0]
+        out._d0 = partials[0]
+        out._p1 = None
+        out._d1 = 0.0
+        if type(ctx) is tuple and len(ctx) == 2:
+            # One Value and one constant: the constant goes in the free _d1, its position in
+            # _ctx (no argument tuple to allocate).
+            k = 1 if type(ctx[0]) is Value else 0
+            out._d1 = ctx[k]
+            ctx = k
+    else:
+        out._p0 = out._p1 = None
+        out._d0 = out._d1 = 0.0
     out._ctx = ctx
 
 
 def _finish_slow(
-    mode: _Mode, data: float, op: Op, pairs: Sequence[Any], ctx: Any
+    mode: _Mode,
+    data: float,
+    op: Op,
+    parents: Sequence[Value],
+    partials: Sequence[Any],
+    ctx: Any,
 ) -> Value:
     """Completes a node outside the plain recording mode (no_grad or detect_anomaly)."""
     out = _new(Value)
@@ -655,12 +675,12 @@ def _finish_slow(
     out._g = 0.0
     if mode.record:
         out._op = op
-        _link(out, pairs, ctx)
+        _link(out, parents, partials, ctx)
         if mode.sites is not None:
             mode.sites[out] = _creation_site()
     else:
         out._op = None
-        _link(out, (), None)
+        _link(out, (), (), None)
     return out
 
 
@@ -690,21 +710,23 @@ def _apply(op: Op, args: Sequence[Any]) -> Value:
     out._g = 0.0
     if not (any_value and mode.record):
         out._op = None
-        _link(out, (), None)
+        _link(out, (), (), None)
         return out
-    pairs: list[Any] = []
+    parents: list[Value] = []
+    partials: list[float] = []
     partial = op.partial
     for i, a in enumerate(args):
         if type(a) is Value:
             d = partial(i, xs, data)
             if type(d) is not float:
                 d = d.data if type(d) is Value else _real(d, f"derivative {i} of {op.name}")
-            pairs.append(a)
-            pairs.append(d)
+            parents.append(a)
+            partials.append(d)
     out._op = op
     _link(
         out,
-        pairs,
+        parents,
+        partials,
         tuple(a if type(a) is Value else x for a, x in zip(args, xs, strict=True))
         if any_const
         else None,
@@ -763,7 +785,7 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-_SEEN = -0.0
+_SEEN = float("-0.0")  # an object of its own: no constant in any module can be it
 """The visited mark of the sort, kept in ``_g``. Tested by identity, it costs no hashing (a set
 of visited nodes did); being a zero, it is also where the sweep's sums can start, so the sweep
 clears the marks as it goes."""
@@ -802,7 +824,7 @@ def _marked_order(root: Value) -> list[Value]:
                 if p._g is not seen:
                     push(p)
             elif q is _MANY:
-                for r in p[-2::-2]:  # parents, last first
+                for r in reversed(p):
                     if r._g is not seen:
                         push(r)
             else:
@@ -846,9 +868,8 @@ def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> N
             if q is None:
                 p._g += g * node._d0
             elif q is _MANY:
-                it = iter(p)
-                for p, d in zip(it, it, strict=False):
-                    p._g += g * d
+                for r, d in zip(p, node._d0, strict=False):
+                    r._g += g * d
             else:
                 p._g += g * node._d0
                 q._g += g * node._d1
@@ -916,7 +937,7 @@ def arguments(node: Value) -> tuple[Any, ...]:
         return (node._p0, node._d1) if ctx else (node._d1, node._p0)
     if type(ctx) is SharedTail:
         tail = ctx.tail
-        return _pairs(node)[0 : 2 * len(tail) : 2] + tail
+        return node.parents[: len(tail)] + tail
     return ctx  # type: ignore[no-any-return]
 
 

@@ -119,35 +119,31 @@ def _as_sequence(xs: Any, what: str) -> Sequence[Any]:
     return list(xs)
 
 
-def _node(op: Any, data: float, edges: list[Any], ctx: tuple[Any, ...] | None) -> Value:
+def _node(
+    op: Any, data: float, parents: Sequence[Value], partials: Sequence[Any], ctx: Any
+) -> Value:
     """Finishes an n-ary node whose float work was done in bulk by the caller."""
     mode = _MODE.get()
-    if mode is not _RECORD or not edges:
-        return _finish_slow(mode, data, op, edges, ctx) if edges else Value(data)
+    if mode is not _RECORD or not parents:
+        return _finish_slow(mode, data, op, parents, partials, ctx) if parents else Value(data)
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._op = op
     out._g = 0.0
-    _link(out, edges, ctx)
+    _link(out, parents, partials, ctx)
     return out
 
 
-def _interleave(nodes: Sequence[Any], partials: Sequence[Any]) -> tuple[list[Any], bool]:
-    """Edges ``[node, partial, ...]`` for the Values among ``nodes``; and whether all were."""
-    n = len(nodes)
-    edges: list[Any] = [None] * (2 * n)
-    edges[0::2] = nodes
-    edges[1::2] = partials
+def _keep_values(
+    nodes: Sequence[Any], partials: Sequence[Any]
+) -> tuple[Sequence[Any], Sequence[Any], bool]:
+    """The Values among ``nodes`` with their partials; and whether every node was a Value."""
     if all(type(x) is Value for x in nodes):
-        return edges, True
-    kept = []
-    for x, d in zip(nodes, partials, strict=True):
-        if type(x) is Value:
-            kept.append(x)
-            kept.append(d)
-    return kept, False
+        return nodes, partials, True
+    keep = [type(x) is Value for x in nodes]
+    return list(compress(nodes, keep)), list(compress(partials, keep)), False
 
 
 def _with_constants(xs: Sequence[Any], datas: Sequence[float]) -> tuple[Any, ...]:
@@ -160,9 +156,9 @@ def sum(xs: Sequence[Scalar]) -> Value:
     xs = _as_sequence(xs, "sum")
     datas = _datas(xs, "sum")
     data = math.fsum(datas)
-    edges, pure = _interleave(xs, [1.0] * len(xs))
+    parents, partials, pure = _keep_values(xs, [1.0] * len(xs))
     ctx = None if pure else _with_constants(xs, datas)
-    return _node(_ops.SUM, data, edges, ctx)
+    return _node(_ops.SUM, data, parents, partials, ctx)
 
 
 def mean(xs: Sequence[Scalar]) -> Value:
@@ -173,9 +169,9 @@ def mean(xs: Sequence[Scalar]) -> Value:
     datas = _datas(xs, "mean")
     n = len(xs)
     data = math.fsum(datas) / n
-    edges, pure = _interleave(xs, [1.0 / n] * n)
+    parents, partials, pure = _keep_values(xs, [1.0 / n] * n)
     ctx = None if pure else _with_constants(xs, datas)
-    return _node(_ops.MEAN, data, edges, ctx)
+    return _node(_ops.MEAN, data, parents, partials, ctx)
 
 
 def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None, Sequence[Any]]:
@@ -201,20 +197,6 @@ _VALUE_OR_FLOAT = {Value, float}
 _DATA = attrgetter("data")
 
 
-def _edges(xs: Sequence[Any], is_value: list[bool] | None, partials: list[float]) -> list[Any]:
-    """Edges ``[x, partial, ...]`` for the Values among ``xs``."""
-    if is_value is None:
-        edges: list[Any] = [None] * (2 * len(xs))
-        edges[0::2] = xs
-    else:
-        values = list(compress(xs, is_value))
-        edges = [None] * (2 * len(values))
-        edges[0::2] = values
-        partials = compress(partials, is_value)  # type: ignore[assignment]
-    edges[1::2] = partials
-    return edges
-
-
 def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     """sum(x * y for x, y in zip(xs, ys)) as one node; ValueError for unequal lengths."""
     if type(xs) is not list and type(xs) is not tuple:
@@ -229,11 +211,24 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     data = math.fsum(map(mul, xd, yd))
     mode = _MODE.get()
     if not mode.record:  # no_grad: a leaf, with no edges built for nothing
-        return _finish_slow(mode, data, _ops.DOT, (), None)
-    edges = _edges(xs, x_is_value, yd)
-    edges += _edges(ys, y_is_value, xd)
-    ctx = None if x_is_value is None and y_is_value is None else (*x_args, *y_args)
-    return _node(_ops.DOT, data, edges, ctx)
+        return _finish_slow(mode, data, _ops.DOT, (), (), None)
+    # d/dx_i = y_i and d/dy_i = x_i: the parents are the Values of xs then of ys.
+    if x_is_value is None and y_is_value is None:
+        return _node(_ops.DOT, data, (*xs, *ys), yd + xd, None)
+    x_values, x_partials = _values_of(xs, x_is_value, yd)
+    y_values, y_partials = _values_of(ys, y_is_value, xd)
+    return _node(
+        _ops.DOT, data, (*x_values, *y_values), x_partials + y_partials, (*x_args, *y_args)
+    )
+
+
+def _values_of(
+    xs: Sequence[Any], is_value: list[bool] | None, partials: list[float]
+) -> tuple[Sequence[Any], list[float]]:
+    """The Values among ``xs`` (``is_value`` None: all of them) and their ``partials``."""
+    if is_value is None:
+        return xs, partials
+    return list(compress(xs, is_value)), list(compress(partials, is_value))
 
 
 def matvec(
@@ -259,15 +254,13 @@ def matvec(
         xs = _as_sequence(xs, "matvec")
     n = len(xs)
     xd, x_is_value, x_args = _split(xs, "matvec")
-    x_values = xs if x_is_value is None else list(compress(xs, x_is_value))
+    x_values = tuple(xs) if x_is_value is None else tuple(compress(xs, x_is_value))
     x_args = tuple(x_args)
     shared = None if x_is_value is None else SharedTail(x_args)
     mode = _MODE.get()
     fast = mode is _RECORD
     fsum = math.fsum
     dot_op = _ops.DOT
-    two_n = 2 * n
-    size = two_n + 2 * len(x_values)
     out: list[Value] = []
     append = out.append
     for row in rows:
@@ -282,26 +275,30 @@ def matvec(
             rd, r_is_value, r_args = _split(row, "matvec")
         data = fsum(map(mul, rd, xd))
         if not mode.record:
-            append(_finish_slow(mode, data, dot_op, (), None))
+            append(_finish_slow(mode, data, dot_op, (), (), None))
             continue
-        if r_is_value is None:  # all-Value row: every edge goes straight into one list
-            edges: list[Any] = [None] * size
-            edges[0:two_n:2] = row
-            edges[1:two_n:2] = xd
-            edges[two_n::2] = x_values
-            edges[two_n + 1 :: 2] = rd if x_is_value is None else compress(rd, x_is_value)
+        # d/d row_i = x_i and d/d x_i = row_i: the parents are the row's Values, then xs's.
+        if r_is_value is None:  # an all-Value row
+            if x_values:
+                parents: Sequence[Value] = (*row, *x_values)
+                partials = xd + (rd if x_is_value is None else list(compress(rd, x_is_value)))
+            else:  # a constant input (the first layer): nothing to copy
+                parents = row if type(row) is tuple else tuple(row)
+                partials = xd  # shared by every row's node; read only
             ctx = shared  # None when every argument is a Value
         else:
-            edges = _edges(row, r_is_value, xd)
-            edges += _edges(xs, x_is_value, rd)
+            r_values, r_partials = _values_of(row, r_is_value, xd)
+            v_values, v_partials = _values_of(xs, x_is_value, rd)
+            parents = (*r_values, *v_values)
+            partials = r_partials + v_partials
             ctx = (*r_args, *x_args)
-        if not fast or len(edges) <= 4:  # other modes, or few enough parents for the slots
-            if not edges:
+        if not fast or len(parents) <= 2:  # other modes, or few enough parents for the slots
+            if not parents:
                 append(Value(data))
             elif fast:
-                append(_node(dot_op, data, edges, ctx))
+                append(_node(dot_op, data, parents, partials, ctx))
             else:
-                append(_finish_slow(mode, data, dot_op, edges, ctx))
+                append(_finish_slow(mode, data, dot_op, parents, partials, ctx))
             continue
         # Built inline rather than through _node: the call costs ~8% of a layer's forward.
         node = _new(Value)
@@ -309,8 +306,8 @@ def matvec(
         node.grad = 0.0
         node.label = ""
         node._op = dot_op
-        node._p0 = tuple(edges)
-        node._d0 = 0.0
+        node._p0 = parents
+        node._d0 = partials
         node._p1 = _MANY
         node._d1 = 0.0
         node._g = 0.0
@@ -336,9 +333,9 @@ def logsumexp(xs: Sequence[Scalar]) -> Value:
     exps = [exp_(d - m) for d in datas]
     total = math.fsum(exps)
     data = m + math.log(total)
-    edges, pure = _interleave(xs, [e / total for e in exps])
+    parents, partials, pure = _keep_values(xs, [e / total for e in exps])
     ctx = None if pure else _with_constants(xs, datas)
-    return _node(_ops.LOGSUMEXP, data, edges, ctx)
+    return _node(_ops.LOGSUMEXP, data, parents, partials, ctx)
 
 
 def softmax(xs: Sequence[Scalar]) -> list[Value]:

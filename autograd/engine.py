@@ -842,6 +842,10 @@ def _marked_order(root: Value) -> list[Value]:
     return order
 
 
+_isfinite = math.isfinite
+_plain_sum = sum  # the builtin: inf or nan when any term is, and cheap (no exact rounding)
+
+
 def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> None:
     """The first-order pass over a ``_marked_order``: sum into ``_g``, add each total to
     ``.grad``, and leave ``_g`` at 0.0."""
@@ -868,7 +872,12 @@ def _sweep(order: list[Value], seed: float, sites: dict[Value, str] | None) -> N
             if q is None:
                 p._g += g * node._d0
             elif q is _MANY:
-                for r, d in zip(p, node._d0, strict=False):
+                partials = node._d0
+                if g == 0.0 and _isfinite(_plain_sum(partials)):
+                    # Every product would be a zero (the partials are finite): adding them
+                    # changes no sum. A dead ReLU's neuron skips its whole weighted sum.
+                    continue
+                for r, d in zip(p, partials, strict=False):
                     r._g += g * d
             else:
                 p._g += g * node._d0

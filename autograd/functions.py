@@ -281,7 +281,8 @@ def matvec(
         if r_is_value is None:  # an all-Value row
             if x_values:
                 parents: Sequence[Value] = (*row, *x_values)
-                partials = xd + (rd if x_is_value is None else list(compress(rd, x_is_value)))
+                # A tuple of floats: the cycle collector stops tracking it at its first pass.
+                partials = (*xd, *(rd if x_is_value is None else compress(rd, x_is_value)))
             else:  # a constant input (the first layer): nothing to copy
                 parents = row if type(row) is tuple else tuple(row)
                 partials = xd  # shared by every row's node; read only

@@ -302,3 +302,30 @@ def test_a_sort_that_fails_midway_leaves_no_marks_behind():
     w = y * x  # 2x * x: dw/dx = 4x, dw/dy = x
     w.backward()
     assert (x.grad, y.grad) == (4.0, 1.0)
+
+
+def test_a_zero_gradient_skips_an_n_ary_node_only_when_that_changes_nothing():
+    """A dead ReLU's weighted sum receives gradient 0; its parents then get exactly what
+    multiplying by zero would give them (the functional transforms do no such skipping)."""
+    from autograd import engine
+    from nn import MLP
+
+    model = MLP(3, [6, 6, 1], seed=2)
+    for neuron in model.layers[1].neurons[:3]:
+        neuron.b = Value(-50.0)  # dead for every input below
+    params = model.parameters()
+    out = ag.sum([model(x) ** 2 for x in [[0.3, -0.2, 0.9], [-1.0, 0.5, 0.1]]])
+    # The reference: the dictionary-based pass the functional transforms use.
+    expected = engine._gradient_map(topological_order(out), 1.0, create_graph=False)
+    out.backward()
+    assert [p.grad for p in params] == [expected.get(p, 0.0) for p in params]
+    dead = model.layers[1].neurons[0]
+    assert all(w.grad == 0.0 for w in dead.w) and dead.b.grad == 0.0
+    assert any(p.grad != 0.0 for p in params)
+
+    # With an infinite partial, zero times it is NaN, as IEEE arithmetic (and PyTorch) say.
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    s = ag.dot([a, b, c], [1.0, 2.0, math.inf])
+    (s * 0.0).backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)
+    assert math.isnan(c.grad)

@@ -117,6 +117,6 @@ def run(cfg: Config) -> Section:
         )
     section.notes.append(
         f"valuegrad: median of {cfg.depth_repeat} runs; peak memory traced in a separate run "
-        "(graph plus backward's order list and visited set)."
+        "(the graph plus backward's order list and stack)."
     )
     return section

@@ -12,11 +12,11 @@ around them. Each sample builds the graph from the same leaves and runs backward
 Two references frame the figures (informational, not peers):
 - ``hand-written``: the same DAG as straight-line float code, forward and backward written out
   (``g3 += g7 * v5``): no graph at all, the speed limit of pure Python for this math;
-- ``bare node graph``: the least a node-per-op engine can do in CPython, written into this file:
-  a slotted node holding its parents and partials, an iterative sort, one sweep; no checks, no
-  modes, no constants, no labels. It is the floor of the design ``valuegrad`` shares with
-  micrograd and PyTorch's eager mode (one object per op, which must be allocated, traced by the
-  cycle collector while alive, sorted and freed).
+- ``bare node graph``: a minimal node-per-op engine, written into this file: a slotted node
+  holding its parents and partials, an iterative sort, one sweep; no checks, no modes, no
+  constants, no labels. It does only the work of the design ``valuegrad`` shares with micrograd
+  and PyTorch's eager mode: one object per op, allocated, traced by the cycle collector while
+  alive, sorted, swept and freed.
 """
 
 from __future__ import annotations
@@ -354,7 +354,7 @@ def run(cfg: Config) -> Section:
     section.notes.append(
         "hand-written and bare node graph are references, not peers (see "
         "`benchmarks/throughput.py`): straight-line float code with no graph (the limit of "
-        "pure Python), and the least a one-object-per-op engine can do (no checks, no modes)."
+        "pure Python), and a minimal one-object-per-op engine (no checks, no modes)."
     )
     section.notes.append(
         "forward = building the graph; total = building + backward (graph freeing included); "

@@ -23,6 +23,7 @@ import math
 import numbers
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar, Union
 
@@ -584,15 +585,20 @@ class Value:
         Args:
             gradient: the seed, d(loss)/d(self); 1.0 for a scalar loss.
             create_graph: make the gradients Values whose graphs can be differentiated again.
+
+        Passes from several threads over graphs that share nodes take turns (one lock), so each
+        adds its whole gradient.
         """
         if type(gradient) is not Value:
             gradient = _real(gradient, "backward(gradient=...)")
-        if create_graph:
-            _gradient_map(topological_order(self), gradient, create_graph=True, accumulate=True)
-            return
-        if type(gradient) is Value:
-            gradient = gradient.data
-        _sweep(_marked_order(self), gradient, _MODE.get().sites)
+        with _PASS_LOCK:  # concurrent passes over shared nodes take turns
+            if create_graph:
+                order = topological_order(self)
+                _gradient_map(order, gradient, create_graph=True, accumulate=True)
+                return
+            if type(gradient) is Value:
+                gradient = gradient.data
+            _sweep(_marked_order(self), gradient, _MODE.get().sites)
 
 
 _new = object.__new__
@@ -779,11 +785,17 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search: depth is limited by memory, not by the recursion limit.
     Parents are explored in argument order, so the order is the same on every run.
     """
-    order = _marked_order(root)
-    for node in order:
-        node._g = 0.0
+    with _PASS_LOCK:
+        order = _marked_order(root)
+        for node in order:
+            node._g = 0.0
     return order
 
+
+_PASS_LOCK = threading.RLock()
+"""Held by every sort and first-order sweep. Their scratch slot ``_g`` belongs to the node, so
+two threads' passes over graphs that share nodes (a model's parameters) take turns; the
+create_graph pass and the functional transforms keep their sums in a dictionary instead."""
 
 _SEEN = float("-0.0")  # an object of its own: no constant in any module can be it
 """The visited mark of the sort, kept in ``_g``. Tested by identity, it costs no hashing (a set

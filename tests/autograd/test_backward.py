@@ -329,3 +329,49 @@ def test_a_zero_gradient_skips_an_n_ary_node_only_when_that_changes_nothing():
     (s * 0.0).backward()
     assert (a.grad, b.grad) == (0.0, 0.0)
     assert math.isnan(c.grad)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_concurrent_passes_over_shared_nodes_add_up(create_graph):
+    """Threads running backward on graphs that share their leaves (as data-parallel training
+    shares parameters) each contribute their whole gradient; the interpreter is made to switch
+    threads every microsecond so that unguarded passes would interleave."""
+    import threading
+
+    leaves = [Value(0.01 * (i % 7) + 0.5) for i in range(40 if create_graph else 300)]
+
+    def graph(offset):
+        y = leaves[0]
+        for x in leaves:
+            y = (y * x + offset).tanh()
+        return y
+
+    roots = [graph(0.1), graph(0.2), graph(0.3)]
+    alone = []
+    for root in roots:
+        for x in leaves:
+            x.grad = 0.0
+        root.backward()
+        alone.append([x.grad for x in leaves])
+    for x in leaves:
+        x.grad = 0.0
+    passes = 6 if create_graph else 20
+
+    def work(root):
+        for _ in range(passes):
+            root.backward(create_graph=create_graph)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(root,)) for root in roots]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for i, x in enumerate(leaves):
+        total = x.grad.data if create_graph else x.grad
+        expected = passes * math.fsum(g[i] for g in alone)
+        assert total == pytest.approx(expected, rel=1e-9, abs=1e-300), i

@@ -4,9 +4,9 @@ A ``Value`` holds a float, the op that made it and its parents, each with the lo
 d(self)/d(parent) computed during the forward pass. One or two parents live in the node's own
 slots (``_p0, _d0, _p1, _d1``), so a binary op makes one object; an n-ary node (a neuron's
 ``dot``) keeps the tuple of its parents in ``_p0`` and their partials in ``_d0``, marked by
-``_p1 is _MANY``. Nodes never refer to their children and hold no closures, so a graph is a tree of plain
-references that reference counting frees the moment it is dropped (the cycle collector never
-has to free it).
+``_p1 is _MANY``. Nodes never refer to their children and hold no closures, so a graph is a
+tree of plain references that reference counting frees the moment it is dropped (the cycle
+collector never has to free it).
 
 Reverse mode sorts the graph iteratively (no recursion, so a chain of a million nodes works at
 the default recursion limit), then sweeps it once from the root, collecting this pass's
@@ -605,7 +605,7 @@ _new = object.__new__
 
 
 class _Many:
-    """The marker in ``_p1`` of a node with three or more parents (kept as a tuple in ``_p0``)."""
+    """The marker in ``_p1`` of a node with three or more parents (a tuple in ``_p0``)."""
 
     __slots__ = ()
 

@@ -140,10 +140,9 @@ def _keep_values(
     nodes: Sequence[Any], partials: Sequence[Any]
 ) -> tuple[Sequence[Any], Sequence[Any], bool]:
     """The Values among ``nodes`` with their partials; and whether every node was a Value."""
-    if all(type(x) is Value for x in nodes):
-        return nodes, partials, True
-    keep = [type(x) is Value for x in nodes]
-    return list(compress(nodes, keep)), list(compress(partials, keep)), False
+    keep = None if all(type(x) is Value for x in nodes) else [type(x) is Value for x in nodes]
+    values, kept = _values_of(nodes, keep, partials)
+    return values, kept, keep is None
 
 
 def _with_constants(xs: Sequence[Any], datas: Sequence[float]) -> tuple[Any, ...]:
@@ -223,8 +222,8 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
 
 
 def _values_of(
-    xs: Sequence[Any], is_value: list[bool] | None, partials: list[float]
-) -> tuple[Sequence[Any], list[float]]:
+    xs: Sequence[Any], is_value: list[bool] | None, partials: Sequence[Any]
+) -> tuple[Sequence[Any], Sequence[Any]]:
     """The Values among ``xs`` (``is_value`` None: all of them) and their ``partials``."""
     if is_value is None:
         return xs, partials

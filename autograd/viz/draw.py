@@ -335,7 +335,7 @@ def draw_dot(
             kind = "output"
         elif node in parameters:
             kind = "parameter"
-        elif node._p0 is None:
+        elif node.is_leaf():
             kind = "leaf"
         else:
             kind = "inner"
@@ -353,7 +353,7 @@ def draw_dot(
             record = "{" + record + "}"
         width = "1" if kind == "inner" else "2"
         add(f'\t{name} [label="{record}" fillcolor="{fill}" color="{outline}" penwidth={width}]\n')
-        if node._p0 is None:
+        if node.is_leaf():
             continue
         op_name = f"{name}_op"
         add(f'\t{op_name} [label="{_escape(_op_label(node))}" {_OP_STYLE}]\n')

@@ -612,6 +612,9 @@ class _Many:
     def __repr__(self) -> str:
         return "_MANY"
 
+    def __reduce__(self) -> str:
+        return "_MANY"  # one marker: copies and unpickled graphs must find this very object
+
 
 _MANY = _Many()
 

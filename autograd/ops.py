@@ -254,6 +254,30 @@ class Op:
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
+    def __reduce__(self) -> Any:
+        # A built-in op pickles (and deep-copies) as its name: the table's own record comes
+        # back, not a copy holding the table's lambdas. A custom op pickles attribute by
+        # attribute, so its functions must be importable ones.
+        if OPS.get(self.name) is self:
+            return (builtin_op, (self.name,))
+        return (_restore_op, (_state(self),))
+
+
+def builtin_op(name: str) -> Op:
+    """The built-in op called ``name`` (KeyError for an unknown name)."""
+    return OPS[name]
+
+
+def _state(op: Op) -> dict[str, Any]:
+    return {slot: getattr(op, slot) for slot in Op.__slots__}
+
+
+def _restore_op(state: dict[str, Any]) -> Op:
+    op = Op.__new__(Op)
+    for slot, value in state.items():
+        setattr(op, slot, value)
+    return op
+
 
 # ---------------------------------------------------------------------------------------------
 # Derivative formulas. Each works on floats and on Values alike.

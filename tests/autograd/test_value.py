@@ -182,3 +182,38 @@ def test_nary_ops_accept_iterables_and_reject_non_sequences():
         ag.sum(Value(1.0))
     with pytest.raises(TypeError, match="str"):
         ag.sum([Value(1.0), "2"])
+
+
+def _cube(x):
+    return x**3
+
+
+def _cube_derivative(x):
+    return 3 * x**2
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_graph_survives_deepcopy_and_pickle(how):
+    """Copies of a graph (one-, two- and many-parent nodes, constants, a custom op) are graphs
+    of their own: backward on the copy gives the original's gradients and touches nothing of
+    the original; built-in ops come back as the table's own records."""
+    import copy
+    import pickle
+
+    import autograd as ag
+
+    cube = ag.custom_op(_cube, _cube_derivative, name="cube")
+    a, b, c = Value(1.0, label="a"), Value(2.0), Value(3.0)
+    y = ag.dot([a, b, c], [c, b, a]).tanh() * 2.0 + (3 - a) ** 2 + cube(b) + ag.sum([a, 1.0, c])
+    twin = copy.deepcopy(y) if how == "deepcopy" else pickle.loads(pickle.dumps(y))
+    twin.backward()
+    assert all(v.grad == 0.0 for v in (a, b, c, y))
+    y.backward()
+    copies = {n.label or n.data: n for n in ag.engine.topological_order(twin) if n.is_leaf()}
+    assert copies["a"].grad == a.grad and copies[2.0].grad == b.grad
+    assert copies[3.0].grad == c.grad
+    assert twin.data == y.data and twin.op == y.op == "add"
+    assert twin._op is y._op  # the built-in record itself
+    assert ag.hessian(lambda u: (u * copies["a"]).tanh())(0.5) == ag.hessian(
+        lambda u: (u * a).tanh()
+    )(0.5)

@@ -183,6 +183,8 @@ def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None
     types = set(map(type, xs))
     if types == _JUST_VALUE:
         return list(map(_DATA, xs)), None, xs
+    if types == _JUST_FLOAT:  # a data point: no Value, no lookup that would fail per input
+        return list(xs), [False] * len(xs), xs
     if types <= _VALUE_OR_FLOAT:  # floats are their own data; getattr gives x.data for Values
         datas = list(map(getattr, xs, repeat("data"), xs))
         return datas, list(map(is_, map(type, xs), repeat(Value))), xs
@@ -192,6 +194,7 @@ def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None
 
 
 _JUST_VALUE = {Value}
+_JUST_FLOAT = {float}
 _VALUE_OR_FLOAT = {Value, float}
 _DATA = attrgetter("data")
 
@@ -205,6 +208,20 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
     n = len(xs)
     if len(ys) != n:
         raise ValueError(f"dot: sequences of unequal length ({n} and {len(ys)})")
+    # The common calls go straight to the node: Values times Values (a neuron deeper in a
+    # network), Values times floats either way round (a neuron reading a data point).
+    x_types = set(map(type, xs))
+    y_types = set(map(type, ys))
+    if x_types == _JUST_VALUE and y_types == _JUST_VALUE:
+        xd = list(map(_DATA, xs))
+        yd = list(map(_DATA, ys))
+        return _node(_ops.DOT, math.fsum(map(mul, xd, yd)), (*xs, *ys), (*yd, *xd), None)
+    if x_types == _JUST_VALUE and y_types == _JUST_FLOAT:
+        data = math.fsum(map(mul, map(_DATA, xs), ys))
+        return _node(_ops.DOT, data, tuple(xs), tuple(ys), (*xs, *ys))
+    if x_types == _JUST_FLOAT and y_types == _JUST_VALUE:
+        data = math.fsum(map(mul, xs, map(_DATA, ys)))
+        return _node(_ops.DOT, data, tuple(ys), tuple(xs), (*xs, *ys))
     xd, x_is_value, x_args = _split(xs, "dot")
     yd, y_is_value, y_args = _split(ys, "dot")
     data = math.fsum(map(mul, xd, yd))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -86,3 +87,49 @@ def test_matvec_with_rows_promised_to_be_values_makes_the_same_nodes():
         trusted = ag.matvec(rows, xs, rows_are_values=True)
         for a, b in zip(checked, trusted, strict=True):
             _same_node(a, b)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["VV", "VF", "FV", "MM", "VI"],  # Values, floats, a mix, ints: each path of dot
+)
+def test_dot_of_every_input_mix(pattern):
+    xs_f, ys_f = [0.5, -1.5, 2.0], [3.0, 0.25, -2.0]
+
+    def make(kind, fs):
+        if kind == "V":
+            return [Value(f) for f in fs]
+        if kind == "F":
+            return list(fs)
+        if kind == "I":
+            return [int(f * 4) for f in fs]
+        return [Value(fs[0]), fs[1], Value(fs[2])]  # mixed
+
+    xs, ys = make(pattern[0], xs_f), make(pattern[1], ys_f)
+    xd = [float(x.data if isinstance(x, Value) else x) for x in xs]
+    yd = [float(y.data if isinstance(y, Value) else y) for y in ys]
+    out = ag.dot(xs, ys)
+    assert out.data == math.fsum(a * b for a, b in zip(xd, yd, strict=True))
+    assert out.op == "dot"
+    assert arguments(out) == tuple(x if isinstance(x, Value) else float(x) for x in xs + ys)
+    out.backward()
+    for x, partner in zip(xs, yd, strict=True):
+        if isinstance(x, Value):
+            assert x.grad == partner
+    for y, partner in zip(ys, xd, strict=True):
+        if isinstance(y, Value):
+            assert y.grad == partner
+    # Second order, through create_graph: the Hessian in the Value entries is 1 between x_i
+    # and y_i when both are Values, else 0.
+    def f(*vs):
+        it = iter(vs)
+        return ag.dot([next(it) if isinstance(x, Value) else x for x in xs],
+                      [next(it) if isinstance(y, Value) else y for y in ys])
+
+    variables = [v for v in xs + ys if isinstance(v, Value)]
+    index = {id(v): k for k, v in enumerate(variables)}
+    expected = [[0.0] * len(variables) for _ in variables]
+    for x, y in zip(xs, ys, strict=True):
+        if isinstance(x, Value) and isinstance(y, Value):
+            expected[index[id(x)]][index[id(y)]] = expected[index[id(y)]][index[id(x)]] = 1.0
+    assert ag.hessian(f)(*[v.data for v in variables]) == expected

@@ -301,6 +301,8 @@ class Value:
             data = self.data + other.data
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.ADD, (self, other), (1.0, 1.0), None)
             out = _new(Value)
             out.data = data
@@ -319,6 +321,8 @@ class Value:
             data = self.data + c
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.ADD, (self,), (1.0,), (self, c))
             out = _new(Value)
             out.data = data
@@ -342,6 +346,8 @@ class Value:
             data = c + self.data
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.ADD, (self,), (1.0,), (c, self))
             out = _new(Value)
             out.data = data
@@ -364,6 +370,8 @@ class Value:
             data = self.data - other.data
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.SUB, (self, other), (1.0, -1.0), None)
             out = _new(Value)
             out.data = data
@@ -382,6 +390,8 @@ class Value:
             data = self.data - c
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.SUB, (self,), (1.0,), (self, c))
             out = _new(Value)
             out.data = data
@@ -405,6 +415,8 @@ class Value:
             data = c - self.data
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.SUB, (self,), (-1.0,), (c, self))
             out = _new(Value)
             out.data = data
@@ -429,6 +441,8 @@ class Value:
             data = sd * od
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.MUL, (self, other), (od, sd), None)
             out = _new(Value)
             out.data = data
@@ -447,6 +461,8 @@ class Value:
             data = self.data * c
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.MUL, (self,), (c,), (self, c))
             out = _new(Value)
             out.data = data
@@ -470,6 +486,8 @@ class Value:
             data = c * self.data
             mode = _MODE.get()
             if mode is not _RECORD:
+                if not mode.record:
+                    return _leaf(data)
                 return _finish_slow(mode, data, _ops.MUL, (self,), (c,), (c, self))
             out = _new(Value)
             out.data = data
@@ -488,21 +506,29 @@ class Value:
         return _apply(_ops.MUL, (other, self))
 
     def __truediv__(self, other: Scalar) -> Value:
-        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+        if type(other) is Value or type(other) is float or type(other) is int:
+            return _binary(_ops.DIV, self, other)
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
             return NotImplemented
         return _apply(_ops.DIV, (self, other))
 
     def __rtruediv__(self, other: Scalar) -> Value:
+        if type(other) is float or type(other) is int:
+            return _binary(_ops.DIV, other, self)
         if not isinstance(other, numbers.Real) or isinstance(other, bool):
             return NotImplemented
         return _apply(_ops.DIV, (other, self))
 
     def __pow__(self, other: Scalar) -> Value:
-        if not isinstance(other, (Value, numbers.Real)) or isinstance(other, bool):
+        if type(other) is Value or type(other) is float or type(other) is int:
+            return _binary(_ops.POW, self, other)
+        if not isinstance(other, numbers.Real) or isinstance(other, bool):
             return NotImplemented
         return _apply(_ops.POW, (self, other))
 
     def __rpow__(self, other: Scalar) -> Value:
+        if type(other) is float or type(other) is int:
+            return _binary(_ops.POW, other, self)
         if not isinstance(other, numbers.Real) or isinstance(other, bool):
             return NotImplemented
         return _apply(_ops.POW, (other, self))
@@ -542,7 +568,10 @@ class Value:
         """max(x, 0), with derivative 0 at 0 (as PyTorch)."""
         # Inline: the activation of nearly every neuron. Same value and local derivative as
         # the table's RELU (the op tests check the two agree).
-        if _MODE.get() is not _RECORD:
+        mode = _MODE.get()
+        if mode is not _RECORD:
+            if not mode.record:
+                return _leaf(_forward(_ops.RELU, self.data))
             return _apply(_ops.RELU, (self,))
         out = _new(Value)
         if self.data > 0.0:
@@ -563,6 +592,8 @@ class Value:
 
     def leaky_relu(self, slope: Scalar = 0.01) -> Value:
         """x for x > 0, else slope * x."""
+        if type(slope) is Value or type(slope) is float or type(slope) is int:
+            return _binary(_ops.LEAKY_RELU, self, slope)
         return _apply(_ops.LEAKY_RELU, (self, slope))
 
     def softplus(self) -> Value:
@@ -748,17 +779,16 @@ def _apply(op: Op, args: Sequence[Any]) -> Value:
 def _unary(op: Op, x: Value) -> Value:
     """``_apply(op, (x,))`` for a built-in one-argument op on a Value, without the lists.
 
-    Same forward, same local derivative (read from the op table), same checks; the modes
-    other than plain recording (no_grad, detect_anomaly) take the general path.
+    Same forward, same local derivative (read from the op table), same checks. Under no_grad
+    the derivative is not computed at all; detect_anomaly takes the general path.
     """
     mode = _MODE.get()
     if mode is not _RECORD:
+        if not mode.record:
+            return _leaf(_forward(op, x.data))
         return _apply(op, (x,))
     xd = x.data
-    try:
-        data = op.forward(xd)
-    except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise _domain_error(op, [xd], exc) from None
+    data = _forward(op, xd)
     if type(data) is not float:
         data = _real(data, f"the forward function of {op.name}")
     d = op.derivatives[0](xd, data)  # built-in unary ops take (x, out)
@@ -771,6 +801,78 @@ def _unary(op: Op, x: Value) -> Value:
     out._op = op
     out._p0 = x
     out._d0 = d
+    out._p1 = None
+    out._d1 = 0.0
+    out._g = 0.0
+    out._ctx = None
+    return out
+
+
+def _binary(op: Op, x: Any, y: Any) -> Value:
+    """``_apply(op, (x, y))`` for a built-in two-argument op, without the lists: x and y are
+    Values, floats or ints, at least one a Value.
+
+    Same forward, same local derivatives (read from the op table), same checks; no derivative
+    under no_grad, and detect_anomaly takes the general path.
+    """
+    x_node = type(x) is Value
+    y_node = type(y) is Value
+    xd = x.data if x_node else float(x)
+    yd = y.data if y_node else float(y)
+    try:
+        data = op.forward(xd, yd)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _domain_error(op, [xd, yd], exc) from None
+    mode = _MODE.get()
+    if mode is not _RECORD:
+        if not mode.record:
+            return _leaf(data)
+        return _apply(op, (x, y))
+    dx, dy = op.derivatives  # built-in binary ops take (x, y, out)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op = op
+    out._g = 0.0
+    if x_node and y_node:
+        out._p0 = x
+        out._d0 = dx(xd, yd, data)
+        out._p1 = y
+        out._d1 = dy(xd, yd, data)
+        out._ctx = None
+    elif x_node:  # the constant second: kept in _d1, its position in _ctx
+        out._p0 = x
+        out._d0 = dx(xd, yd, data)
+        out._p1 = None
+        out._d1 = yd
+        out._ctx = 1
+    else:
+        out._p0 = y
+        out._d0 = dy(xd, yd, data)
+        out._p1 = None
+        out._d1 = xd
+        out._ctx = 0
+    return out
+
+
+def _forward(op: Op, xd: float) -> float:
+    """A built-in one-argument op's forward, with its domain errors in the engine's words."""
+    try:
+        return op.forward(xd)  # type: ignore[no-any-return]
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise _domain_error(op, [xd], exc) from None
+
+
+def _leaf(data: float) -> Value:
+    """A new leaf holding ``data`` (a float): what an op returns under no_grad."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op = None
+    out._p0 = None
+    out._d0 = 0.0
     out._p1 = None
     out._d1 = 0.0
     out._g = 0.0

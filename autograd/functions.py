@@ -82,6 +82,8 @@ def relu(x: Scalar) -> Value:
 
 def leaky_relu(x: Scalar, slope: Scalar = 0.01) -> Value:
     """x for x > 0, else slope * x."""
+    if type(x) is Value:
+        return x.leaky_relu(slope)
     return _apply(_ops.LEAKY_RELU, (x, slope))
 
 

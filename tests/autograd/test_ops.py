@@ -316,3 +316,37 @@ def test_derivatives_at_domain_boundaries_are_ieee_not_exceptions():
     z = Value(0.0)
     (z**2).backward()
     assert z.grad == 0.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_under_no_grad_every_op_gives_a_leaf_with_the_same_value(name):
+    """No derivative is computed or stored under no_grad, and the forward pass is the same,
+    with Values only and (binary ops) a constant on either side."""
+    for xs in points(name, count=10):
+        calls = [[Value(x) for x in xs]]
+        if OPS[name] in ag.ops.BINARY:
+            calls += [[Value(xs[0]), xs[1]], [xs[0], Value(xs[1])]]
+        for args in calls:
+            recorded = PUBLIC[name](*args)
+            with ag.no_grad():
+                plain = PUBLIC[name](*args)
+            assert plain.is_leaf() and plain.op == "" and plain.parents == ()
+            assert plain.data == recorded.data
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: Value(1.0) / 0, ZeroDivisionError, "div"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, "div"),
+        (lambda: Value(-8.0) ** 0.5, ValueError, "pow"),
+        (lambda: 0.0 ** Value(-1.0), (ValueError, ZeroDivisionError), "pow"),
+        (lambda: Value(-1.0).log(), ValueError, "log"),
+        (lambda: Value(1000.0).exp(), OverflowError, "exp"),
+    ],
+)
+def test_domain_errors_name_the_op_with_or_without_recording(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+    with ag.no_grad(), pytest.raises(error, match=words):
+        make()

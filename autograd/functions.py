@@ -138,28 +138,12 @@ def _node(
     return out
 
 
-def _keep_values(
-    nodes: Sequence[Any], partials: Sequence[Any]
-) -> tuple[Sequence[Any], Sequence[Any], bool]:
-    """The Values among ``nodes`` with their partials; and whether every node was a Value."""
-    keep = None if all(type(x) is Value for x in nodes) else [type(x) is Value for x in nodes]
-    values, kept = _values_of(nodes, keep, partials)
-    return values, kept, keep is None
-
-
-def _with_constants(xs: Sequence[Any], datas: Sequence[float]) -> tuple[Any, ...]:
-    """The op's arguments as stored for higher orders: each Value, and each constant as float."""
-    return tuple(x if type(x) is Value else d for x, d in zip(xs, datas, strict=True))
-
-
 def sum(xs: Sequence[Scalar]) -> Value:
     """Sum of the inputs as one node (exactly rounded: ``math.fsum``). Empty -> 0."""
     xs = _as_sequence(xs, "sum")
-    datas = _datas(xs, "sum")
-    data = math.fsum(datas)
-    parents, partials, pure = _keep_values(xs, [1.0] * len(xs))
-    ctx = None if pure else _with_constants(xs, datas)
-    return _node(_ops.SUM, data, parents, partials, ctx)
+    datas, is_value, args = _split(xs, "sum")
+    parents, partials = _values_of(xs, is_value, [1.0] * len(xs))
+    return _node(_ops.SUM, math.fsum(datas), parents, partials, _context(is_value, args))
 
 
 def mean(xs: Sequence[Scalar]) -> Value:
@@ -167,12 +151,15 @@ def mean(xs: Sequence[Scalar]) -> Value:
     xs = _as_sequence(xs, "mean")
     if not xs:
         raise ValueError("mean: needs at least one input, got an empty sequence")
-    datas = _datas(xs, "mean")
+    datas, is_value, args = _split(xs, "mean")
     n = len(xs)
-    data = math.fsum(datas) / n
-    parents, partials, pure = _keep_values(xs, [1.0 / n] * n)
-    ctx = None if pure else _with_constants(xs, datas)
-    return _node(_ops.MEAN, data, parents, partials, ctx)
+    parents, partials = _values_of(xs, is_value, [1.0 / n] * n)
+    return _node(_ops.MEAN, math.fsum(datas) / n, parents, partials, _context(is_value, args))
+
+
+def _context(is_value: list[bool] | None, args: Sequence[Any]) -> tuple[Any, ...] | None:
+    """What a node keeps of its arguments: nothing when all are Values (its parents)."""
+    return None if is_value is None else tuple(args)
 
 
 def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None, Sequence[Any]]:
@@ -344,7 +331,7 @@ def logsumexp(xs: Sequence[Scalar]) -> Value:
     xs = _as_sequence(xs, "logsumexp")
     if not xs:
         raise ValueError("logsumexp: needs at least one input, got an empty sequence")
-    datas = _datas(xs, "logsumexp")
+    datas, is_value, args = _split(xs, "logsumexp")
     m = max(datas)
     if not math.isfinite(m):
         return _apply(_ops.LOGSUMEXP, xs)
@@ -352,9 +339,8 @@ def logsumexp(xs: Sequence[Scalar]) -> Value:
     exps = [exp_(d - m) for d in datas]
     total = math.fsum(exps)
     data = m + math.log(total)
-    parents, partials, pure = _keep_values(xs, [e / total for e in exps])
-    ctx = None if pure else _with_constants(xs, datas)
-    return _node(_ops.LOGSUMEXP, data, parents, partials, ctx)
+    parents, partials = _values_of(xs, is_value, [e / total for e in exps])
+    return _node(_ops.LOGSUMEXP, data, parents, partials, _context(is_value, args))
 
 
 def softmax(xs: Sequence[Scalar]) -> list[Value]:
@@ -363,7 +349,7 @@ def softmax(xs: Sequence[Scalar]) -> list[Value]:
     if not xs:
         raise ValueError("softmax: needs at least one input, got an empty sequence")
     # Shifting by the largest logit (a constant) keeps every exponent <= 0 and log(sum) small.
-    m = max(_datas(xs, "softmax"))
+    m = max(_split(xs, "softmax")[0])
     shifted = [x - m for x in xs]
     lse = logsumexp(shifted)
     return [exp(z - lse) for z in shifted]

@@ -27,8 +27,6 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar, Union
 
-from typing_extensions import Self
-
 from . import ops as _ops
 from .ops import Op
 
@@ -73,7 +71,7 @@ class _ModeSwitch:
     def _mode(self) -> _Mode:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __enter__(self) -> Self:
+    def __enter__(self: S) -> S:
         self._tokens.append(_MODE.set(self._mode()))
         return self
 

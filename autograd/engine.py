@@ -25,17 +25,19 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from . import ops as _ops
 from .ops import Op
+
+if TYPE_CHECKING:  # for annotations only: nothing at run time needs typing_extensions
+    from typing_extensions import Self
 
 __all__ = ["Value", "custom_op", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
 
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
 F = TypeVar("F", bound=Callable[..., Any])
-S = TypeVar("S", bound="_ModeSwitch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ class _ModeSwitch:
     def _mode(self) -> _Mode:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __enter__(self: S) -> S:
+    def __enter__(self) -> Self:
         self._tokens.append(_MODE.set(self._mode()))
         return self
 

@@ -3,7 +3,10 @@
 import functools
 import math
 import random
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -559,3 +562,23 @@ def test_any_sequence_of_numbers_is_data():
     hb = fit(b, Rows([Rows(r) for r in X]), Rows(y), loss=losses.mse,
              optimizer=SGD(b.parameters(), lr=0.1), epochs=2, progress=False)
     assert ha == hb and a.state_dict() == b.state_dict()
+
+
+def test_training_needs_no_numpy():
+    # NumPy made unimportable: nn imports, trains with a progress bar, and never asks for it
+    code = (
+        "import sys\n"
+        "sys.modules['numpy'] = None\n"
+        "from nn import MLP, SGD, EarlyStopping, datasets, fit, losses\n"
+        "X, y = datasets.moons(n=10, seed=0)\n"
+        "m = MLP(2, [3, 1], seed=0)\n"
+        "h = fit(m, X, y, loss=losses.binary_cross_entropy_with_logits, epochs=2,\n"
+        "        optimizer=SGD(m.parameters(), lr=0.1), validation_data=(X, y),\n"
+        "        callbacks=[EarlyStopping(restore_best_weights=True)])\n"
+        "print(sorted(h[-1]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=root, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "'val_accuracy'" in proc.stdout

@@ -258,7 +258,7 @@ def _check_inputs(x: Any, nin: int, who: str) -> Sequence[Any]:
     """``x`` as a list or tuple of ``nin`` inputs; arrays are read through ``nn.arrays``."""
     seq = x if isinstance(x, (list, tuple)) else as_sequence(x)
     if seq is None:
-        raise TypeError(f"{who} expects a list (or array) of {nin} numbers or Values, "
+        raise TypeError(f"{who} expects a list of {nin} numbers or Values (or an array), "
                         f"got {type(x).__name__}")
     if len(seq) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(seq)}")

@@ -57,7 +57,8 @@ class EarlyStopping(Callback):
     With ``restore_best_weights=True`` the model (an ``nn.Module``) gets back, bit for bit, the
     weights it had at the end of its best epoch when training ends, whether it stopped early or
     ran all its epochs (Keras restores only after an early stop; keeping the last weights when
-    a better epoch exists is rarely what is wanted). The optimizer's state is not rewound.
+    a better epoch exists is rarely what is wanted). The optimizer's state is not rewound, and
+    nothing is restored when ``fit`` raises (a non-finite loss, an interrupt).
 
     After training, ``best``, ``best_epoch`` and ``stopped_epoch`` (``None`` if it ran to the
     end) say what happened.

@@ -1,11 +1,13 @@
 """``python -m nn.demo``: train an MLP on a 2-D toy dataset and draw what it learned.
 
 Trains ``MLP(2, [16, 16, 1])`` with the hinge loss and Adam on ``moons`` (or ``circles``,
-``xor``, ``spirals``) with a progress bar, prints the final training accuracy, and writes into
-the output folder (default ``./demo-out``):
+``xor``, ``spirals``) with a progress bar, prints the final model's training accuracy and loss
+(both measured on that same model), and writes into the output folder (default
+``./demo-out``, checked writable before training):
 
 - ``<dataset>_boundary.png``: the decision boundary over the data (needs matplotlib, the
   ``demo`` extra; without it the demo says what to install and carries on);
+- ``<dataset>_loss.png``: the loss and accuracy after each step (matplotlib too);
 - ``neuron_graph.svg``: the computation graph of one first-layer neuron on one sample, with its
   gradients (rendered by :func:`autograd.viz.to_svg`, no system Graphviz needed).
 
@@ -15,8 +17,10 @@ On the default settings it reaches 100% training accuracy on moons in a few seco
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,9 +30,12 @@ from autograd import Value, no_grad
 from . import datasets, losses
 from .module import MLP
 from .optim import Adam
-from .train import accuracy, fit
+from .train import evaluate, fit
 
-__all__ = ["DATASETS", "main", "plot_decision_boundary", "train_demo_model", "write_neuron_graph"]
+__all__ = [
+    "DATASETS", "main", "plot_decision_boundary", "plot_loss_curve", "train_demo_model",
+    "write_neuron_graph",
+]
 
 DATASETS: dict[str, Callable[..., datasets.Data]] = {
     "moons": datasets.moons,
@@ -127,6 +134,52 @@ def plot_decision_boundary(
     return True
 
 
+def plot_loss_curve(
+    history: Sequence[dict[str, float]],
+    path: str | os.PathLike[str],
+    *,
+    final: dict[str, float] | None = None,
+    title: str = "",
+) -> bool:
+    """Draws the history's loss (and accuracy, when recorded) per epoch to a PNG.
+
+    In full-batch training an epoch's figures are those of the model before its step, so
+    epoch k shows the model after k steps; ``final`` (from :func:`nn.evaluate` after training)
+    adds the model after the last step at x = len(history). Returns False, after printing what
+    to install, when matplotlib is missing.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(MATPLOTLIB_HINT)
+        return False
+    steps = list(range(len(history) + (final is not None)))
+    records = [*history, final] if final is not None else list(history)
+    fig, ax = plt.subplots(figsize=(6.0, 3.6), dpi=100)
+    try:
+        ax.plot(steps, [r["loss"] for r in records], color="#1f5fa8", label="loss")
+        ax.set_xlabel("steps")
+        ax.set_ylabel("loss")
+        ax.set_yscale("log" if all(r["loss"] > 0 for r in records) else "linear")
+        if all("accuracy" in r for r in records):
+            acc = ax.twinx()
+            acc.plot(steps, [r["accuracy"] for r in records], color="#d95f02",
+                     label="accuracy")
+            acc.set_ylabel("accuracy")
+            acc.set_ylim(0.0, 1.05)
+            fig.legend(loc="center right", bbox_to_anchor=(0.85, 0.5))
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+        fig.savefig(os.fspath(path), metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return True
+
+
 def write_neuron_graph(model: MLP, sample: Sequence[float], path: str) -> str:
     """Renders one first-layer neuron on ``sample`` (inputs shown as x0, x1) to an SVG file."""
     from autograd.viz import draw_dot, to_svg  # imports graphviz: only when drawing
@@ -147,39 +200,81 @@ def write_neuron_graph(model: MLP, sample: Sequence[float], path: str) -> str:
             p.grad = g
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: an int >= 1 (the error becomes a usage message, exit status 2)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    """argparse type: a finite number > 0 (nan, inf, 0 and negatives are usage errors)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return x
+
+
+def _prepare_out(parser: argparse.ArgumentParser, out: str) -> None:
+    """Makes the output folder and checks it is writable, before any training time is spent."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        parser.error(f"--out {out!r} is a file, not a folder")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--out: cannot create the folder {out!r}: {exc.strerror or exc}")
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        parser.error(f"--out: cannot write into the folder {out!r}: {exc.strerror or exc}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status."""
+    """Command-line entry point; returns the exit status (2, with usage, for bad arguments)."""
     parser = argparse.ArgumentParser(
         prog="python -m nn.demo",
-        description="Train an MLP on a 2-D toy dataset; plot its decision boundary and draw "
-        "one neuron's computation graph.",
+        description="Train an MLP on a 2-D toy dataset; plot its decision boundary and loss "
+        "curve and draw one neuron's computation graph.",
     )
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
-    parser.add_argument("--epochs", type=int, default=60, help="full-batch epochs (60)")
-    parser.add_argument("--lr", type=float, default=0.1, help="Adam learning rate (0.1)")
+    parser.add_argument("--epochs", type=_positive_int, default=60,
+                        help="full-batch epochs (60)")
+    parser.add_argument("--lr", type=_positive_float, default=0.1,
+                        help="Adam learning rate (0.1)")
     parser.add_argument("--seed", type=int, default=0, help="data and init seed (0)")
     parser.add_argument("--out", default="demo-out", help="output folder (./demo-out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
+    _prepare_out(parser, args.out)
 
-    os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
     model, X, y, history = train_demo_model(
         args.dataset, epochs=args.epochs, lr=args.lr, seed=args.seed,
         progress=not args.no_progress,
     )
     seconds = time.perf_counter() - start
-    with no_grad():
-        final = accuracy([model(list(x)) for x in X], [2 * t - 1 for t in y])
-    print(f"{args.dataset}: final training accuracy {final:.1%} after {args.epochs} epochs "
-          f"({seconds:.1f} s); loss {history[-1]['loss']:.4f}")
+    # loss and accuracy of the same, final model (the history's figures are measured during
+    # each epoch, before its update)
+    final = evaluate(model, X, [2 * t - 1 for t in y], loss=losses.hinge)
+    print(f"{args.dataset}: final training accuracy {final['accuracy']:.1%}, hinge loss "
+          f"{final['loss']:.4g} (both of the final model) after {args.epochs} epochs "
+          f"({seconds:.1f} s)")
 
     png = os.path.join(args.out, f"{args.dataset}_boundary.png")
-    if plot_decision_boundary(model, X, y, png,
-                              title=f"{args.dataset}: MLP(2, [16, 16, 1]), {final:.0%} train"):
+    title = f"{args.dataset}: MLP(2, [16, 16, 1]), {final['accuracy']:.0%} train"
+    if plot_decision_boundary(model, X, y, png, title=title):
         print(f"wrote {png}")
+        curve = os.path.join(args.out, f"{args.dataset}_loss.png")
+        plot_loss_curve(history, curve, final=final, title=f"{args.dataset}: training")
+        print(f"wrote {curve}")
     svg = os.path.join(args.out, "neuron_graph.svg")
     try:
         write_neuron_graph(model, X[0], svg)

@@ -4,7 +4,10 @@ Values and gradients follow PyTorch's ``reduction="mean"`` losses of the same na
 ``hinge``: ``torch.relu(1 - labels * scores).mean()``). Per-sample terms are built from the
 engine's ops and averaged by a single n-ary ``mean`` (or ``dot``) node. Predictions may be
 Values or plain numbers; targets are numbers. Regression losses also take a batch of rows
-(lists of outputs), averaging over every element as PyTorch does.
+(lists of outputs), averaging over every element as PyTorch does. Batches, rows and targets may
+be NumPy arrays and their items NumPy scalars of any numeric dtype (read by :mod:`nn.arrays`,
+without importing NumPy); booleans are refused, as by ``Value`` and by PyTorch's
+classification losses.
 
 >>> from autograd import Value
 >>> p = [Value(1.0), Value(3.0)]
@@ -22,31 +25,56 @@ from typing import Any
 
 from autograd import Value, dot, logsumexp, mean, relu, softplus
 
+from .arrays import as_sequence, is_integer, is_number
+
 __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l1", "mse", "smooth_l1",
 ]
 
 
 def _batch(xs: Any, what: str, name: str) -> list[Any]:
-    """The batch as a list; a single Value or number is a batch of one."""
-    if isinstance(xs, (Value, int, float)) and not isinstance(xs, bool):
+    """The batch as a list; a single Value or number is a batch of one; arrays are read."""
+    if isinstance(xs, Value) or is_number(xs):
         return [xs]
-    if not isinstance(xs, (list, tuple)):
-        raise TypeError(f"{name}: {what} must be a list, got {type(xs).__name__}")
-    if not xs:
+    seq = as_sequence(xs)
+    if seq is None:
+        raise TypeError(f"{name}: {what} must be a list or an array, got {type(xs).__name__}")
+    if not seq:
         raise ValueError(f"{name}: {what} is empty")
-    return list(xs)
+    return list(seq)
+
+
+def _row(x: Any) -> list[Any] | tuple[Any, ...] | None:
+    """The items of ``x`` when it is a row (list, tuple, array), None for a single element."""
+    if isinstance(x, (list, tuple)):
+        return x
+    if isinstance(x, Value) or is_number(x):
+        return None
+    return as_sequence(x)
 
 
 def _number(t: Any, name: str, where: str) -> float:
-    if isinstance(t, bool) or not isinstance(t, (int, float)):
+    """``t`` as a finite float (any real number but a bool; a Value's data)."""
+    if not is_number(t):
         if isinstance(t, Value):
             return t.data  # constants given as Values are allowed; they get no gradient here
         raise TypeError(f"{name}: {where} must be a number, got {type(t).__name__}: {t!r}")
-    t = float(t)
+    try:
+        t = float(t)
+    except OverflowError:
+        raise ValueError(f"{name}: {where} is too large for a float") from None
     if not math.isfinite(t):
         raise ValueError(f"{name}: {where} is not finite ({t!r})")
     return t
+
+
+def _prediction(p: Any, name: str, where: str) -> Any:
+    """A prediction: a Value as it is, a real number (NumPy scalars included) as a float."""
+    if isinstance(p, Value):
+        return p
+    if is_number(p):
+        return float(p)
+    raise TypeError(f"{name}: {where} must be a Value or a number, got {type(p).__name__}")
 
 
 def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[float]]:
@@ -58,19 +86,19 @@ def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[float]]
     flat_p: list[Any] = []
     flat_t: list[float] = []
     for i, (p, t) in enumerate(zip(ps, ts, strict=True)):
-        p_row = isinstance(p, (list, tuple))
-        t_row = isinstance(t, (list, tuple))
-        if p_row != t_row:
+        p_row = _row(p)
+        t_row = _row(t)
+        if (p_row is None) != (t_row is None):
             raise ValueError(f"{name}: prediction {i} and target {i} differ in shape")
-        if p_row:
-            if len(p) != len(t):
-                raise ValueError(
-                    f"{name}: prediction {i} has {len(p)} outputs but target {i} has {len(t)}"
-                )
-            flat_p.extend(p)
-            flat_t.extend(_number(v, name, f"target [{i}][{j}]") for j, v in enumerate(t))
+        if p_row is not None and t_row is not None:
+            if len(p_row) != len(t_row):
+                raise ValueError(f"{name}: prediction {i} has {len(p_row)} outputs but "
+                                 f"target {i} has {len(t_row)}")
+            flat_p.extend(_prediction(v, name, f"prediction [{i}][{j}]")
+                          for j, v in enumerate(p_row))
+            flat_t.extend(_number(v, name, f"target [{i}][{j}]") for j, v in enumerate(t_row))
         else:
-            flat_p.append(p)
+            flat_p.append(_prediction(p, name, f"prediction {i}"))
             flat_t.append(_number(t, name, f"target {i}"))
     if not flat_p:
         raise ValueError(f"{name}: the batch has no elements")
@@ -128,11 +156,12 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
         raise ValueError(f"hinge: {len(ss)} scores but {len(ys)} labels")
     terms = []
     for i, (s, y) in enumerate(zip(ss, ys, strict=True)):
-        if isinstance(y, bool) or y not in (1, -1):
+        if not is_number(y) or y not in (1, -1):
             raise ValueError(f"hinge: label {i} must be -1 or +1, got {y!r} "
                              "(map 0/1 labels with 2 * y - 1)")
-        if isinstance(s, (list, tuple)):
+        if _row(s) is not None:
             raise TypeError(f"hinge: score {i} must be a single Value, got a row")
+        s = _prediction(s, "hinge", f"score {i}")
         # 1 - y * s without multiplying by +-1: one node fewer per sample.
         terms.append(relu(1.0 - s if y > 0 else s + 1.0))
     return mean(terms)
@@ -178,30 +207,33 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
     (-0.5, 0.5)
     """
     name = "cross_entropy"
-    if not isinstance(logit_rows, (list, tuple)) or not logit_rows:
-        raise ValueError(f"{name}: logit_rows must be a non-empty list of rows")
-    if not isinstance(target_indices, (list, tuple)):
-        raise TypeError(f"{name}: target_indices must be a list of ints, "
+    rows = _row(logit_rows)
+    if not rows:
+        raise ValueError(f"{name}: logit_rows must be a non-empty list (or array) of rows")
+    targets = _row(target_indices)
+    if targets is None:
+        raise TypeError(f"{name}: target_indices must be a list (or array) of ints, "
                         f"got {type(target_indices).__name__}")
-    if len(logit_rows) != len(target_indices):
-        raise ValueError(
-            f"{name}: {len(logit_rows)} rows of logits but {len(target_indices)} targets"
-        )
+    if len(rows) != len(targets):
+        raise ValueError(f"{name}: {len(rows)} rows of logits but {len(targets)} targets")
     nclasses = None
     terms = []
-    for i, (row, k) in enumerate(zip(logit_rows, target_indices, strict=True)):
-        if not isinstance(row, (list, tuple)):
+    for i, (logits, k) in enumerate(zip(rows, targets, strict=True)):
+        row = _row(logits)
+        if row is None:
             raise TypeError(f"{name}: row {i} must be a list of logits, got "
-                             f"{type(row).__name__} (one output per class is needed)")
+                            f"{type(logits).__name__} (one output per class is needed)")
         if nclasses is None:
             nclasses = len(row)
             if nclasses < 1:
                 raise ValueError(f"{name}: row 0 is empty")
         elif len(row) != nclasses:
             raise ValueError(f"{name}: row {i} has {len(row)} logits, row 0 has {nclasses}")
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < nclasses:
+        if not is_integer(k) or not 0 <= k < nclasses:
             raise ValueError(f"{name}: target {i} must be a class index in "
                              f"0..{nclasses - 1}, got {k!r}")
+        k = int(k)
+        row = [_prediction(x, name, f"logit [{i}][{j}]") for j, x in enumerate(row)]
         # Shift by the row's largest logit (a constant) first: log_softmax is shift-invariant,
         # and logsumexp of the shifted row lies in [0, log C], so its derivatives
         # exp(x_i - lse) stay accurate however large the logits (unshifted, an lse of 1e17

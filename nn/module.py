@@ -22,6 +22,8 @@ from typing import Any
 
 from autograd import Value, dot, matvec
 
+from .arrays import as_sequence
+
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "StateError"]
 
 ACTIVATIONS: tuple[str | None, ...] = ("relu", "tanh", "sigmoid", None)
@@ -252,12 +254,15 @@ def _check_activation(activation: Any, who: str) -> str | None:
 _GAIN = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, None: 1.0}
 
 
-def _check_inputs(x: Any, nin: int, who: str) -> None:
-    if not isinstance(x, (list, tuple)):
-        raise TypeError(f"{who} expects a list of {nin} numbers or Values, "
+def _check_inputs(x: Any, nin: int, who: str) -> Sequence[Any]:
+    """``x`` as a list or tuple of ``nin`` inputs; arrays are read through ``nn.arrays``."""
+    seq = x if isinstance(x, (list, tuple)) else as_sequence(x)
+    if seq is None:
+        raise TypeError(f"{who} expects a list of {nin} numbers or Values (or an array), "
                         f"got {type(x).__name__}")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    if len(seq) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(seq)}")
+    return seq
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,7 +307,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Any]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values)."""
-        _check_inputs(x, self.nin, "Neuron")
+        x = _check_inputs(x, self.nin, "Neuron")
         return self._forward([*x, 1.0])
 
     def _forward(self, x1: list[Any]) -> Value:
@@ -342,7 +347,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         """The ``nout`` outputs for inputs ``x``."""
-        _check_inputs(x, self.nin, "Layer")
+        x = _check_inputs(x, self.nin, "Layer")
         return self._forward([*x, 1.0])
 
     def _forward(self, x1: list[Any]) -> list[Value]:
@@ -408,7 +413,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
         """The output (a Value if the last layer has one output, else a list)."""
-        _check_inputs(x, self.nin, "MLP")
+        x = _check_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             x = layer._forward([*x, 1.0])
         return x[0] if len(x) == 1 else x

@@ -1,32 +1,63 @@
-"""The training loop: ``fit`` runs mini-batch gradient descent and records loss and accuracy.
+"""The training loop: ``fit`` runs mini-batch gradient descent and records loss and metrics.
 
-Labels are passed through to the loss untouched, so they are whatever the loss expects:
-0/1 for ``binary_cross_entropy_with_logits`` and ``mse``, -1/+1 for ``hinge`` (convert with
-``[2 * t - 1 for t in y]``), class indices for ``cross_entropy``. Accuracy is computed from the
-same outputs and works for all of these: with one output a sample is right when
-``(out > 0) == (label > 0)``; with several, when the largest output's index equals the label.
-That rule reads outputs as scores or logits (as ``MLP``'s linear last layer gives); for a model
-ending in a sigmoid, threshold its outputs at 0.5 yourself.
+Labels are passed through to the loss, so they are whatever the loss expects: 0/1 for
+``binary_cross_entropy_with_logits`` and ``mse``, -1/+1 for ``hinge`` (convert with
+``[2 * t - 1 for t in y]``), class indices for ``cross_entropy``. Inputs and labels may be lists,
+tuples or arrays (NumPy arrays of any numeric dtype; see :mod:`nn.arrays`): ``fit`` reads them
+once into Python floats (ints for integral labels) and refuses non-finite inputs up front.
+
+**What the history reports** (as Keras does): ``loss`` and the training metrics of an epoch
+are the sample-weighted means over its batches, each batch measured on the outputs its own
+step computed, i.e. on the model *before* that batch's update, so loss and accuracy describe
+the same forward passes. ``val_loss`` and the ``val_`` metrics are measured on the whole
+validation set with the model as it is at the *end* of the epoch. :func:`evaluate` measures any
+data on the model as it is now.
+
+**Metrics**: ``metrics=None`` gives ``accuracy`` for the classification losses (``hinge``,
+``binary_cross_entropy_with_logits``, ``cross_entropy``) and nothing for regression losses or
+a loss of your own; pass ``metrics=["accuracy"]`` to get it anyway, ``[]`` for none. A metric
+is ``"accuracy"`` or a named function ``metric(outputs, labels) -> float``, called with the
+outputs as floats (one per sample, or a list per sample for several outputs); its name is its
+history key. Accuracy: with one output a sample is right when ``(out > 0) == (label > 0)``;
+with several, when the largest output's index equals the label. That reads outputs as scores
+or logits (as ``MLP``'s linear last layer gives); for a model ending in a sigmoid, threshold
+its outputs at 0.5 yourself.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import Value, no_grad
 
+from . import losses
+from .arrays import as_sequence, is_integer, is_number
+from .callbacks import Callback
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["accuracy", "fit"]
+__all__ = ["accuracy", "evaluate", "fit"]
+
+Metric = Callable[[list[Any], list[Any]], float]
+Record = dict[str, float]
+
+_CLASSIFICATION_LOSSES = (
+    losses.hinge, losses.binary_cross_entropy_with_logits, losses.cross_entropy,
+)
+_RESERVED = ("epoch", "loss", "lr")
+
+
+# -- accuracy and metrics --------------------------------------------------------------------------
 
 
 def _correct(out: Any, label: Any) -> bool:
-    if isinstance(out, (list, tuple)):
-        best = max(range(len(out)), key=lambda k: float(out[k]))
+    row = as_sequence(out) if not isinstance(out, Value) else None
+    if row is not None:
+        best = max(range(len(row)), key=lambda k: float(row[k]))
         return best == label
     return (float(out) > 0) == (label > 0)
 
@@ -34,22 +65,227 @@ def _correct(out: Any, label: Any) -> bool:
 def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
     """Fraction of ``outputs`` classified right (one output: by sign; several: by argmax).
 
+    Outputs may be Values, numbers or rows of them; outputs and labels may be arrays.
+
     >>> accuracy([0.3, -1.2, 2.0], [1, 0, 0])
     0.6666666666666666
     >>> accuracy([[0.1, 0.9], [2.0, -1.0]], [1, 1])
     0.5
     """
-    if len(outputs) != len(labels):
-        raise ValueError(f"accuracy: {len(outputs)} outputs but {len(labels)} labels")
-    if not outputs:
+    outs = as_sequence(outputs)
+    labs = as_sequence(labels)
+    if outs is None or labs is None:
+        raise TypeError("accuracy: outputs and labels must be lists or arrays, got "
+                        f"{type(outputs).__name__} and {type(labels).__name__}")
+    if len(outs) != len(labs):
+        raise ValueError(f"accuracy: {len(outs)} outputs but {len(labs)} labels")
+    if not outs:
         raise ValueError("accuracy: no outputs")
-    return sum(_correct(o, t) for o, t in zip(outputs, labels, strict=True)) / len(outputs)
+    for i, t in enumerate(labs):
+        if not is_number(t):
+            raise TypeError(f"accuracy: label {i} must be a number, got {type(t).__name__}")
+    return sum(_correct(o, t) for o, t in zip(outs, labs, strict=True)) / len(outs)
+
+
+def _is_classification(loss: Any) -> bool:
+    while isinstance(loss, functools.partial):
+        loss = loss.func
+    return any(loss is known for known in _CLASSIFICATION_LOSSES)
+
+
+def _resolve_metrics(metrics: Any, loss: Any, who: str) -> list[tuple[str, Metric]]:
+    """``(history key, function)`` pairs for the ``metrics`` argument."""
+    if metrics is None:
+        return [("accuracy", accuracy)] if _is_classification(loss) else []
+    if isinstance(metrics, str) or callable(metrics) or as_sequence(metrics) is None:
+        raise TypeError(f"{who}: metrics must be a list such as ['accuracy'], got "
+                        f"{type(metrics).__name__}")
+    out: list[tuple[str, Metric]] = []
+    for m in metrics:
+        if isinstance(m, str):
+            if m not in ("accuracy", "acc"):
+                raise ValueError(f"{who}: unknown metric {m!r}; use 'accuracy' or a function "
+                                 "metric(outputs, labels) -> float")
+            name, fn = "accuracy", accuracy
+        elif callable(m):
+            name = getattr(m, "__name__", "")
+            if not name or name == "<lambda>":
+                raise ValueError(f"{who}: a metric function needs a name (define it with def): "
+                                 "the name is its key in the history")
+            fn = m
+        else:
+            raise TypeError(f"{who}: a metric must be 'accuracy' or a function, "
+                            f"got {type(m).__name__}")
+        if name in _RESERVED or name.startswith("val_"):
+            raise ValueError(f"{who}: metric name {name!r} is reserved for the history")
+        if any(name == known for known, _ in out):
+            raise ValueError(f"{who}: metric {name!r} is given twice")
+        out.append((name, fn))
+    return out
+
+
+def _floats(out: Any) -> Any:
+    """A model output as plain floats: a float, or a list of floats for several outputs."""
+    if isinstance(out, Value):
+        return out.data
+    row = as_sequence(out)
+    if row is not None:
+        return [float(v) for v in row]
+    return float(out)
+
+
+# -- reading data ----------------------------------------------------------------------------------
+
+
+def _finite(v: Any, where: str, who: str) -> float:
+    """``v`` as a finite float, refusing non-numbers (bools included) and NaN/inf."""
+    if not is_number(v):
+        hint = " (convert booleans with astype(int))" if isinstance(v, bool) else ""
+        raise TypeError(f"{who}: {where} must be a number, got {type(v).__name__}{hint}")
+    try:
+        f = float(v)
+    except OverflowError:
+        raise ValueError(f"{who}: {where} is too large for a float") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{who}: {where} is {f!r}; inputs and labels must be finite "
+                         "(drop or impute missing values first)")
+    return f
+
+
+def _read_inputs(X: Any, name: str, who: str) -> list[Any]:
+    """Input rows as lists of finite floats (a row that is one number stays one float)."""
+    rows = as_sequence(X)
+    if rows is None:
+        raise TypeError(f"{who}: {name} must be a list or array of input rows, "
+                        f"got {type(X).__name__}")
+    out: list[Any] = []
+    for i, row in enumerate(rows):
+        if is_number(row):
+            out.append(_finite(row, f"{name}[{i}]", who))
+            continue
+        items = as_sequence(row)
+        if items is None:
+            raise TypeError(f"{who}: {name}[{i}] must be a row of numbers, "
+                            f"got {type(row).__name__}")
+        out.append([_finite(v, f"{name}[{i}][{j}] (row {i}, column {j})", who)
+                    for j, v in enumerate(items)])
+    return out
+
+
+def _read_labels(y: Any, name: str, who: str) -> list[Any]:
+    """Labels as Python ints/floats (or lists of them), checked finite."""
+    labels = as_sequence(y)
+    if labels is None:
+        raise TypeError(f"{who}: {name} must be a list or array of labels, "
+                        f"got {type(y).__name__}")
+    out: list[Any] = []
+    for i, t in enumerate(labels):
+        items = None if is_number(t) else as_sequence(t)
+        if items is None:
+            out.append(_check_label(t, f"{name}[{i}]", who))
+        else:
+            out.append([_check_label(v, f"{name}[{i}][{j}]", who) for j, v in enumerate(items)])
+    return out
+
+
+def _check_label(t: Any, where: str, who: str) -> int | float:
+    """A finite label as a Python int (class indices stay integers) or float."""
+    f = _finite(t, where, who)
+    return int(t) if is_integer(t) else f
+
+
+def _read_data(X: Any, y: Any, who: str, *, prefix: str = "") -> tuple[list[Any], list[Any]]:
+    xs = _read_inputs(X, f"{prefix}X", who)
+    ys = _read_labels(y, f"{prefix}y", who)
+    if not xs:
+        raise ValueError(f"{who}: {prefix}X is empty")
+    if len(ys) != len(xs):
+        raise ValueError(f"{who}: {len(xs)} {prefix}inputs but {len(ys)} {prefix}labels")
+    return xs, ys
+
+
+# -- one batch -------------------------------------------------------------------------------------
+
+
+class _NonFiniteLoss(FloatingPointError):
+    """A batch's loss is NaN or infinite; ``fit`` adds where it happened."""
+
+
+def _train_step(
+    model: Callable[[Any], Any],
+    loss: Callable[[list[Any], list[Any]], Value],
+    optimizer: Optimizer,
+    xb: list[Any],
+    yb: list[Any],
+) -> tuple[float, list[Any]]:
+    """One update on one batch; returns the batch loss and the outputs as floats.
+
+    The one place where a batch's loss is computed and backpropagated. The step is refused
+    (FloatingPointError, parameters untouched) when the loss is not finite.
+    """
+    optimizer.zero_grad()
+    outputs = [model(x) for x in xb]
+    value = loss(outputs, yb)
+    if not isinstance(value, Value):
+        raise TypeError(f"fit: loss returned {type(value).__name__}, not a Value")
+    if not math.isfinite(value.data):
+        raise _NonFiniteLoss(f"the loss became {value.data!r}")
+    value.backward()
+    optimizer.step()
+    return value.data, [_floats(o) for o in outputs]
+
+
+def _measure(
+    model: Callable[[Any], Any],
+    loss: Callable[[list[Any], list[Any]], Value],
+    metrics: list[tuple[str, Metric]],
+    xs: list[Any],
+    ys: list[Any],
+) -> Record:
+    """Loss and metrics of the model as it is now, on all of ``xs``, recording no graph."""
+    with no_grad():
+        outputs = [model(x) for x in xs]
+        value = float(loss(outputs, ys))
+    floats = [_floats(o) for o in outputs]
+    record = {"loss": value}
+    for name, fn in metrics:
+        record[name] = float(fn(floats, ys))
+    return record
+
+
+# -- public entry points ---------------------------------------------------------------------------
+
+
+def evaluate(
+    model: Module | Callable[[Any], Any],
+    X: Any,
+    y: Any,
+    *,
+    loss: Callable[[list[Any], list[Any]], Value],
+    metrics: Sequence[str | Metric] | None = None,
+) -> Record:
+    """Loss and metrics of ``model`` as it is now on ``(X, y)``, as one batch, with no graph.
+
+    Metrics as in :func:`fit` (``accuracy`` by default for classification losses). This is
+    how ``fit`` measures ``val_loss``; use it to report a final model's loss and accuracy
+    together.
+
+    >>> from nn import MLP, losses
+    >>> model = MLP(2, [1], seed=0)
+    >>> sorted(evaluate(model, [[1.0, 2.0]], [1], loss=losses.hinge))
+    ['accuracy', 'loss']
+    """
+    if not callable(loss):
+        raise TypeError("evaluate: loss must be callable as loss(outputs, labels)")
+    chosen = _resolve_metrics(metrics, loss, "evaluate")
+    xs, ys = _read_data(X, y, "evaluate")
+    return _measure(model, loss, chosen, xs, ys)
 
 
 def fit(
     model: Module | Callable[[Any], Any],
-    X: Sequence[Sequence[Any]],
-    y: Sequence[Any],
+    X: Any,
+    y: Any,
     *,
     loss: Callable[[list[Any], list[Any]], Value],
     optimizer: Optimizer,
@@ -57,100 +293,146 @@ def fit(
     batch_size: int | None = None,
     progress: bool = True,
     seed: int | random.Random | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    metrics: Sequence[str | Metric] | None = None,
+    callbacks: Sequence[Callback] | None = None,
     lr_schedule: Callable[[int], float] | None = None,
-) -> list[dict[str, float]]:
+) -> list[Record]:
     """Trains ``model`` on ``(X, y)`` and returns one record per epoch.
 
     Each step: zero the gradients, run the model on a batch, ``loss(outputs, y_batch)``,
     backward, ``optimizer.step()``. The loss callable may add regularisation terms over
-    ``model.parameters()``.
+    ``model.parameters()``. What each figure measures is in the module docstring.
 
     Args:
         model: a callable from one input row to a Value (one output) or a list of Values.
-        X: input rows.
+        X: input rows (lists, tuples or a 2-D array); every value must be finite.
         y: labels, in the form ``loss`` expects (see the module docstring).
         loss: ``loss(outputs, y_batch) -> Value``, e.g. from :mod:`nn.losses`.
         optimizer: holds the parameters to train, e.g. ``SGD(model.parameters(), lr=0.1)``.
         epochs: passes over the data.
         batch_size: samples per step; ``None`` (or ``>= len(X)``) is full-batch, one step per
             epoch.
-        progress: show a tqdm bar with the epoch's loss and accuracy.
+        progress: show a progress bar (``tqdm.auto``: a widget in notebooks) with the
+            epoch's figures.
         seed: int or ``random.Random`` for shuffling mini-batches (each epoch reshuffles);
             full-batch training never shuffles.
+        validation_data: ``(X_val, y_val)``, measured after every epoch as ``val_loss`` and
+            ``val_`` + each metric.
+        metrics: ``None`` (accuracy for classification losses), or a list of ``"accuracy"``
+            and named functions ``metric(outputs, labels) -> float``.
+        callbacks: :class:`nn.Callback` objects, e.g. ``nn.EarlyStopping(patience=5)``.
         lr_schedule: ``epoch -> lr``, assigned to ``optimizer.lr`` before each epoch.
 
     Returns:
-        A list with one dict per epoch: ``epoch``, ``loss`` (mean over the epoch's samples of
-        the batch losses), ``accuracy`` (of the outputs computed during the epoch, i.e. before
-        each batch's update), ``lr``.
+        A list with one dict per epoch run: ``epoch``, ``loss``, each metric, ``val_loss`` and
+        each ``val_`` metric (with validation data), ``lr``.
+
+    Raises:
+        ValueError: bad arguments, or a NaN/inf among the inputs (naming row and column).
+        FloatingPointError: a batch's loss is not finite (the step is not taken).
     """
-    n = len(X)
-    if n == 0:
-        raise ValueError("fit: X is empty")
-    if len(y) != n:
-        raise ValueError(f"fit: {n} inputs but {len(y)} labels")
+    who = "fit"
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is None:
-        batch_size = n
-    elif isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
         raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
     if not callable(loss):
         raise TypeError("fit: loss must be callable as loss(outputs, y_batch)")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, "
                         f"got {type(optimizer).__name__}")
+    chosen = _resolve_metrics(metrics, loss, who)
+    hooks = _check_callbacks(callbacks)
+    xs, ys = _read_data(X, y, who)
+    val: tuple[list[Any], list[Any]] | None = None
+    if validation_data is not None:
+        pair = as_sequence(validation_data)
+        if pair is None or len(pair) != 2:
+            raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
+        val = _read_data(pair[0], pair[1], who, prefix="validation ")
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
-    X = list(X)
-    y = list(y)
+    n = len(xs)
+    batch = n if batch_size is None else min(batch_size, n)
     order = list(range(n))
-    full_batch = batch_size >= n
 
-    epoch_iter: Any = range(epochs)
-    bar = None
+    bar: Any = None
     if progress:
-        from tqdm import tqdm  # the one third-party import, only when a bar is wanted
+        from tqdm.auto import tqdm  # the one third-party import, only when a bar is wanted
 
-        bar = tqdm(epoch_iter, desc="training", unit="epoch", leave=True)
-        epoch_iter = bar
-
-    history: list[dict[str, float]] = []
-    for epoch in epoch_iter:
-        if lr_schedule is not None:
-            optimizer.lr = lr_schedule(epoch)
-        if not full_batch:
-            rng.shuffle(order)
-        total_loss = 0.0
-        correct = 0
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            xb = [X[i] for i in idx] if not full_batch else X
-            yb = [y[i] for i in idx] if not full_batch else y
-            optimizer.zero_grad()
-            outputs = [model(x) for x in xb]
-            value = loss(outputs, yb)
-            if not isinstance(value, Value):
-                raise TypeError(f"fit: loss returned {type(value).__name__}, not a Value")
-            value.backward()
-            optimizer.step()
-            total_loss += value.data * len(xb)
-            correct += sum(_correct(o, t) for o, t in zip(outputs, yb, strict=True))
-        record = {
-            "epoch": epoch,
-            "loss": total_loss / n,
-            "accuracy": correct / n,
-            "lr": optimizer.lr,
-        }
-        history.append(record)
-        if bar is not None:
-            bar.set_postfix(loss=f"{record['loss']:.4f}", acc=f"{record['accuracy']:.1%}")
-        if not math.isfinite(record["loss"]):
+        bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True)
+    history: list[Record] = []
+    try:
+        for cb in hooks:
+            cb.set_model(model)
+            cb.stop_training = False
+            cb.on_train_begin()
+        for epoch in range(epochs):
+            for cb in hooks:
+                cb.on_epoch_begin(epoch)
+            if lr_schedule is not None:
+                optimizer.lr = lr_schedule(epoch)
+            if batch < n:
+                rng.shuffle(order)
+            sums = dict.fromkeys(["loss", *(name for name, _ in chosen)], 0.0)
+            for start in range(0, n, batch):
+                idx = order[start:start + batch]
+                xb = [xs[i] for i in idx] if batch < n else xs
+                yb = [ys[i] for i in idx] if batch < n else ys
+                try:
+                    value, outputs = _train_step(model, loss, optimizer, xb, yb)
+                except _NonFiniteLoss as exc:
+                    raise FloatingPointError(
+                        f"fit: {exc} in epoch {epoch} (batch starting at sample {start}); "
+                        "the step was not taken; lower the learning rate"
+                    ) from None
+                sums["loss"] += value * len(idx)
+                for name, fn in chosen:
+                    sums[name] += float(fn(outputs, yb)) * len(idx)
+            record: Record = {"epoch": epoch}
+            record.update((k, total / n) for k, total in sums.items())
+            if val is not None:
+                measured = _measure(model, loss, chosen, *val)
+                record.update((f"val_{k}", v) for k, v in measured.items())
+            record["lr"] = optimizer.lr
+            history.append(record)
             if bar is not None:
-                bar.close()
-            raise FloatingPointError(
-                f"fit: the loss became {record['loss']!r} in epoch {epoch}; "
-                "lower the learning rate"
-            )
-    if bar is not None:
-        bar.close()
+                bar.set_postfix_str(_postfix(record), refresh=False)
+                bar.update(1)
+            for cb in hooks:
+                cb.on_epoch_end(epoch, dict(record))
+            if any(cb.stop_training for cb in hooks):
+                break
+        last = dict(history[-1]) if history else None
+        for cb in hooks:
+            cb.on_train_end(last)
+    finally:
+        if bar is not None:
+            bar.close()
     return history
+
+
+def _check_callbacks(callbacks: Any) -> list[Callback]:
+    if callbacks is None:
+        return []
+    seq = as_sequence(callbacks)
+    if seq is None:
+        raise TypeError(f"fit: callbacks must be a list of nn.Callback objects, "
+                        f"got {type(callbacks).__name__}")
+    for cb in seq:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"fit: callbacks must be nn.Callback objects (e.g. "
+                            f"nn.EarlyStopping), got {type(cb).__name__}")
+    return list(seq)
+
+
+def _postfix(record: Record) -> str:
+    """The bar's text: every figure but epoch and lr; accuracies as percentages."""
+    parts = []
+    for key, v in record.items():
+        if key in ("epoch", "lr"):
+            continue
+        parts.append(f"{key}={v:.1%}" if key.endswith("accuracy") else f"{key}={v:.4g}")
+    return ", ".join(parts)

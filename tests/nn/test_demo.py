@@ -2,6 +2,7 @@
 
 import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ def test_default_demo_reaches_full_accuracy_on_moons_and_writes_both_files(tmp_p
     png = out / "moons_boundary.png"
     svg = out / "neuron_graph.svg"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "moons_loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     content = svg.read_text()
     assert content.lstrip().startswith("<?xml") and "</svg>" in content
     # the drawn neuron: inputs x0, x1, its two weights and bias, a dot and a relu
@@ -39,16 +41,99 @@ def test_module_entry_point_with_other_dataset(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "xor: final training accuracy" in proc.stdout
     assert "2/2" in proc.stderr  # the progress bar
-    assert sorted(os.listdir(out)) == ["neuron_graph.svg", "xor_boundary.png"]
+    assert sorted(os.listdir(out)) == ["neuron_graph.svg", "xor_boundary.png", "xor_loss.png"]
 
 
-def test_bad_arguments_exit_with_usage(capsys):
+def test_printed_loss_and_accuracy_are_those_of_the_same_final_model(tmp_path, capsys):
+    assert demo.main(["--dataset", "xor", "--epochs", "3", "--out", str(tmp_path),
+                      "--no-progress"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    found = re.search(r"accuracy ([0-9.]+)%, hinge loss ([0-9.e+-]+) \(both of the final model\)",
+                      line)
+    assert found, line
+    # the same training again (deterministic), then both figures by hand on its final model
+    model, X, y, _ = demo.train_demo_model("xor", epochs=3, progress=False)
+    signs = [2 * t - 1 for t in y]
+    scores = [model(list(x)).data for x in X]
+    hinge = sum(max(0.0, 1.0 - s * t) for s, t in zip(scores, signs, strict=True)) / len(X)
+    right = sum((s > 0) == (t > 0) for s, t in zip(scores, signs, strict=True)) / len(X)
+    assert found.group(1) == f"{right:.1%}"[:-1]
+    assert found.group(2) == f"{hinge:.4g}"
+    assert 0 < hinge  # three epochs leave a visible loss to compare
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "mnist"], "invalid choice"),
+        (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
+        (["--epochs", "-3"], "--epochs: must be at least 1, got -3"),
+        (["--epochs", "2.5"], "--epochs: expected a whole number, got '2.5'"),
+        (["--lr", "-1"], "--lr: must be a finite number > 0, got '-1'"),
+        (["--lr", "0"], "--lr: must be a finite number > 0, got '0'"),
+        (["--lr", "nan"], "--lr: must be a finite number > 0, got 'nan'"),
+        (["--lr", "inf"], "--lr: must be a finite number > 0, got 'inf'"),
+        (["--lr=-inf"], "--lr: must be a finite number > 0, got '-inf'"),
+        (["--lr", "fast"], "--lr: expected a number, got 'fast'"),
+        (["--seed", "x"], "--seed: invalid int value"),
+    ],
+)
+def test_bad_arguments_exit_with_usage(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
-        demo.main(["--dataset", "mnist"])
+        demo.main([*argv, "--out", str(tmp_path / "o")])
     assert info.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        demo.main(["--epochs", "0"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m nn.demo") and message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # refused before anything was written
+
+
+def test_out_naming_a_file_or_an_unwritable_folder_is_a_usage_error(tmp_path, capsys,
+                                                                      monkeypatch):
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me")
+    for out, message in ((a_file, "is a file, not a folder"),
+                         (a_file / "sub", "cannot create the folder")):
+        with pytest.raises(SystemExit) as info:
+            demo.main(["--out", str(out), "--no-progress"])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err and str(out) in err and "Traceback" not in err
+    assert a_file.read_text() == "keep me"
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(demo.tempfile, "TemporaryFile", refuse)  # as a read-only folder does
+    with pytest.raises(SystemExit) as info:
+        demo.main(["--out", str(tmp_path / "ro"), "--no-progress"])
+    assert info.value.code == 2
+    assert "cannot write into the folder" in capsys.readouterr().err
+
+
+def test_bad_out_from_the_command_line_gives_a_message_not_a_traceback(tmp_path):
+    (tmp_path / "f").write_text("")
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "nn.demo", "--out", "f", "--lr", "0.05"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+    )
+    assert proc.returncode == 2
+    assert "error: --out 'f' is a file, not a folder" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_loss_curve_plot(tmp_path, monkeypatch, capsys):
+    history = [{"epoch": 0, "loss": 1.0, "accuracy": 0.5}, {"epoch": 1, "loss": 0.5,
+                                                             "accuracy": 0.75}]
+    path = tmp_path / "curve.png"
+    assert demo.plot_loss_curve(history, path, final={"loss": 0.25, "accuracy": 1.0})
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert demo.plot_loss_curve([{"epoch": 0, "loss": 0.0}], tmp_path / "flat.png")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert demo.plot_loss_curve(history, tmp_path / "none.png") is False
+    assert "pip install" in capsys.readouterr().out
+    assert not (tmp_path / "none.png").exists()
 
 
 def test_missing_matplotlib_says_what_to_install(tmp_path, monkeypatch, capsys):

@@ -11,10 +11,10 @@
 
 from . import datasets, losses, optim
 from .module import MLP, Layer, Module, Neuron, StateError
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, AdamW, Optimizer
 from .train import accuracy, fit
 
 __all__ = [
-    "MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "Optimizer", "StateError",
+    "MLP", "SGD", "Adam", "AdamW", "Layer", "Module", "Neuron", "Optimizer", "StateError",
     "accuracy", "datasets", "fit", "losses", "optim",
 ]

@@ -169,11 +169,12 @@ def _grad_of(p: Value, i: int, who: str) -> float | None:
     g = p.grad
     if g is None or type(g) is float:
         return g
-    try:
+    if isinstance(g, Value):  # after backward(create_graph=True)
+        return g.data
+    if isinstance(g, numbers.Real):
         return float(g)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who}.step: params[{i}].grad must be a float, a Value or None, "
-                        f"got {type(g).__name__}") from None
+    raise TypeError(f"{who}.step: params[{i}].grad must be a float, a Value or None, "
+                    f"got {type(g).__name__}")
 
 
 class Optimizer:

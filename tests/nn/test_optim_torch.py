@@ -16,8 +16,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from autograd import Value  # noqa: E402  (after the skip: these tests need torch)
-from nn import SGD, Adam, AdamW  # noqa: E402
+from autograd import Value
+from nn import SGD, Adam, AdamW
 
 STEPS = 300
 N = 6
@@ -67,11 +67,11 @@ def run_against_torch(ours_cls, torch_cls, options, *, lr, seed):
                 theirs[i].grad = torch.tensor(c * theirs[i].item() + noise, dtype=torch.float64)
         opt.step()
         topt.step()
-        worst = max(worst, *(abs(p.data - q.item()) for p, q in zip(ours, theirs)))
+        worst = max(worst, *(abs(p.data - q.item()) for p, q in zip(ours, theirs, strict=True)))
     assert ours[0].data == start[0]  # never had a gradient: never moved
     state = opt.state_dict()["state"]
     state_gap = 0.0
-    for entry, q in zip(state, theirs):
+    for entry, q in zip(state, theirs, strict=True):
         expected = topt.state.get(q, {})
         assert sorted(entry) == sorted(expected)
         for key, value in expected.items():

@@ -164,11 +164,8 @@ def _param_list(params: Any, who: str) -> list[Value]:
     return out
 
 
-def _grad_of(p: Value, i: int, who: str) -> float | None:
-    """The gradient of ``p`` as a float (``None`` stays ``None``: skip this parameter)."""
-    g = p.grad
-    if g is None or type(g) is float:
-        return g
+def _grad_of(g: Any, i: int, who: str) -> float:
+    """``params[i].grad`` as a float, when it is not already a float or None."""
     if isinstance(g, Value):  # after backward(create_graph=True)
         return g.data
     if isinstance(g, numbers.Real):
@@ -247,9 +244,11 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter whose ``.grad`` is not ``None``; all or nothing."""
-        who = type(self).__name__
         params = self._params
-        grads = [_grad_of(p, i, who) for i, p in enumerate(params)]
+        grads: list[Any] = [p.grad for p in params]
+        for i, g in enumerate(grads):
+            if g is not None and type(g) is not float:
+                grads[i] = _grad_of(g, i, type(self).__name__)
         data = [p.data for p in params]
         state = self._state
         new_data, new_state = self._updated(data, grads, state)
@@ -432,6 +431,8 @@ class SGD(Optimizer):
         nesterov: bool = s["nesterov"]
         maximize: bool = s["maximize"]
         keep = 1.0 - s["dampening"]
+        if momentum == 0.0 and wd == 0.0 and not maximize:  # plain SGD: no state
+            return [p if g is None else p + -lr * g for p, g in zip(data, grads, strict=True)], state
         new_data = list(data)
         new_state = list(state)
         for i, g in enumerate(grads):
@@ -525,9 +526,16 @@ class Adam(Optimizer):
         wd: float = s["weight_decay"]
         amsgrad: bool = s["amsgrad"]
         maximize: bool = s["maximize"]
-        decay = 1.0 - lr * wd if self.DECOUPLED else 1.0
+        decoupled = wd != 0.0 and self.DECOUPLED
+        coupled = wd != 0.0 and not self.DECOUPLED
+        decay = 1.0 - lr * wd
         weight = 1.0 - beta1
+        small_weight = weight < 0.5  # torch.lerp switches formula at 0.5, for accuracy
+        one_minus_weight = 1.0 - weight
         one_minus_beta2 = 1.0 - beta2
+        sqrt = math.sqrt
+        # (lr / (1 - beta1^t), sqrt(1 - beta2^t)) per step count t: usually one t for all
+        corrections: dict[int, tuple[float, float]] = {}
         new_data = list(data)
         new_state = list(state)
         for i, g in enumerate(grads):
@@ -539,25 +547,25 @@ class Adam(Optimizer):
             st = state[i]
             t, m, v, v_max = (0, 0.0, 0.0, 0.0) if st is None else st
             t += 1
-            if wd != 0.0:
-                if self.DECOUPLED:
-                    p = p * decay
-                else:
-                    g = g + wd * p
-            # torch.lerp(m, g, weight), which switches formula at weight 0.5 for accuracy.
-            if weight < 0.5:
+            if decoupled:
+                p = p * decay
+            elif coupled:
+                g = g + wd * p
+            if small_weight:
                 m = m + weight * (g - m)
             else:
-                m = g - (g - m) * (1.0 - weight)
+                m = g - (g - m) * one_minus_weight
             v = v * beta2 + one_minus_beta2 * g * g
-            step_size = lr / (1.0 - beta1**t)
-            bias_correction2_sqrt = (1.0 - beta2**t) ** 0.5
+            c = corrections.get(t)
+            if c is None:
+                c = corrections[t] = (lr / (1.0 - beta1**t), (1.0 - beta2**t) ** 0.5)
+            step_size, bias_correction2_sqrt = c
             if amsgrad:
                 if not v <= v_max:  # torch.maximum: a NaN wins
                     v_max = v
-                denom = math.sqrt(v_max) / bias_correction2_sqrt + eps
+                denom = sqrt(v_max) / bias_correction2_sqrt + eps
             else:
-                denom = math.sqrt(v) / bias_correction2_sqrt + eps
+                denom = sqrt(v) / bias_correction2_sqrt + eps
             new_data[i] = p + -step_size * m / denom
             new_state[i] = (t, m, v, v_max)
         return new_data, new_state

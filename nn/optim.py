@@ -105,7 +105,7 @@ def _step_count(x: Any, where: str) -> int:
     return int(x)
 
 
-Check = Callable[[Any, str], Any]
+_Check = Callable[[Any, str], Any]
 
 
 class _Setting(Generic[_T]):
@@ -188,7 +188,7 @@ class Optimizer:
         settings: hyperparameter name -> value, checked against ``SETTINGS``.
     """
 
-    SETTINGS: ClassVar[dict[str, Check]] = {"lr": _non_negative}
+    SETTINGS: ClassVar[dict[str, _Check]] = {"lr": _non_negative}
     STATE_KEYS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Iterable[Value], settings: Mapping[str, Any]) -> None:
@@ -305,7 +305,8 @@ class Optimizer:
 
     def _checked_state(self, d: Any, who: str) -> tuple[dict[str, Any], list[Any]]:
         kind = type(self).__name__
-        _check_keys(d, ("optimizer", "version", "hyperparameters", "state"), who)
+        _check_keys(d, ("optimizer", "version", "hyperparameters", "state"),
+                    f"{who}: the state dict")
         if d["optimizer"] != kind:
             raise StateError(f"{who}: 'optimizer' is {_show(d['optimizer'])}: this state is not "
                              f"for {kind}")
@@ -314,7 +315,7 @@ class Optimizer:
             raise StateError(f"{who}: unsupported 'version' {_show(version)} "
                              f"(this code reads {_STATE_VERSION})")
         hyper = d["hyperparameters"]
-        _check_keys(hyper, tuple(self.SETTINGS), f"{who}: 'hyperparameters'")
+        _check_keys(hyper, tuple(self.SETTINGS), f"{who}: hyperparameters")
         settings = self._checked_settings(hyper, who + ": hyperparameters[{!r}]")
         entries = d["state"]
         n = len(self._params)
@@ -353,14 +354,15 @@ def _set_all(params: list[Value], data: list[float], opt: Optimizer, state: list
 
 
 def _check_keys(d: Any, keys: tuple[str, ...], where: str) -> None:
+    """Raises StateError unless ``d`` is a mapping with exactly ``keys``."""
     if not isinstance(d, Mapping):
         raise StateError(f"{where} must be a mapping, got {type(d).__name__}")
     missing = [k for k in keys if k not in d]
     if missing:
-        raise StateError(f"{where}: missing key(s) {', '.join(map(repr, missing))}")
+        raise StateError(f"{where} is missing key(s) {', '.join(map(repr, missing))}")
     extra = [k for k in d if k not in keys]
     if extra:
-        raise StateError(f"{where}: unexpected key(s) {', '.join(_show(k) for k in extra)}")
+        raise StateError(f"{where} has unexpected key(s) {', '.join(_show(k) for k in extra[:5])}")
 
 
 class SGD(Optimizer):
@@ -388,7 +390,7 @@ class SGD(Optimizer):
         TypeError, ValueError: bad parameters or settings; the message names the argument.
     """
 
-    SETTINGS: ClassVar[dict[str, Check]] = {
+    SETTINGS: ClassVar[dict[str, _Check]] = {
         "lr": _non_negative, "momentum": _non_negative, "dampening": _unit_interval,
         "weight_decay": _non_negative, "nesterov": _flag, "maximize": _flag,
     }
@@ -455,7 +457,7 @@ class SGD(Optimizer):
         return {} if s is None else {"momentum_buffer": s}
 
     def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        _check_keys(e, () if e == {} else self.STATE_KEYS, where)
+        _check_keys(e, () if e == {} else self._state_keys(settings), where)
         if not e:
             return None
         if settings["momentum"] == 0.0:
@@ -489,7 +491,7 @@ class Adam(Optimizer):
         TypeError, ValueError: bad parameters or settings; the message names the argument.
     """
 
-    SETTINGS: ClassVar[dict[str, Check]] = {
+    SETTINGS: ClassVar[dict[str, _Check]] = {
         "lr": _non_negative, "betas": _betas, "eps": _non_negative,
         "weight_decay": _non_negative, "amsgrad": _flag, "maximize": _flag,
     }

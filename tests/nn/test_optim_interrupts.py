@@ -24,7 +24,7 @@ from nn import SGD, Adam, AdamW
 class PropertyValue(Value):
     """A Value whose ``data`` goes through Python code, so that storing it can be interrupted."""
 
-    @property  # type: ignore[override]
+    @property
     def data(self):
         return Value.data.__get__(self)
 

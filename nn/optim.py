@@ -300,8 +300,8 @@ class Optimizer:
             raise
         except (TypeError, ValueError) as exc:
             raise StateError(str(exc)) from None
-        self._settings = settings
-        self._state = state
+        # One statement: no line event or signal check falls between the two stores.
+        self._settings, self._state = settings, state
 
     def _checked_state(self, d: Any, who: str) -> tuple[dict[str, Any], list[Any]]:
         kind = type(self).__name__

@@ -128,3 +128,23 @@ def test_an_interrupt_at_any_line_of_step_is_all_or_nothing(name, value_cls, exc
     assert k > 10  # the tracer did see step()'s lines
     if value_cls is PropertyValue:
         assert "data" in places  # interrupts landed between the stores of the new values
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_an_interrupt_in_load_state_dict_is_all_or_nothing(name):
+    make = OPTIMIZERS[name]
+    params, source = build(make, Value)
+    source.step()
+    source.lr = 0.03125
+    saved = source.state_dict()
+    fresh = make(params).state_dict()
+    for k in itertools.count(1):
+        opt = make(params)
+        where = call_with_interrupt(lambda opt=opt: opt.load_state_dict(saved), k,
+                                    KeyboardInterrupt)
+        now = opt.state_dict()
+        if where is None:
+            assert now == saved
+            break
+        assert now in (fresh, saved), f"line event {k} (in {where}) split the load"
+    assert k > 10

@@ -12,10 +12,10 @@
 from . import datasets, losses, optim
 from .callbacks import Callback, EarlyStopping
 from .module import MLP, Layer, Module, Neuron, StateError
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, AdamW, Optimizer
 from .train import accuracy, evaluate, fit
 
 __all__ = [
-    "MLP", "SGD", "Adam", "Callback", "EarlyStopping", "Layer", "Module", "Neuron", "Optimizer",
-    "StateError", "accuracy", "datasets", "evaluate", "fit", "losses", "optim",
+    "MLP", "SGD", "Adam", "AdamW", "Callback", "EarlyStopping", "Layer", "Module", "Neuron",
+    "Optimizer", "StateError", "accuracy", "datasets", "evaluate", "fit", "losses", "optim",
 ]

@@ -1,8 +1,10 @@
-"""SGD and Adam trajectories against hand-computed closed forms (torch.optim's update rules).
+"""SGD, Adam and AdamW: trajectories against hand-computed closed forms (torch.optim's update
+rules), ``None`` gradients, the settings and their checks, and the optimizer's habits.
 
 The objectives are chosen so each trajectory has a closed form: ``0.5 w^2`` (gradient ``w``),
 ``c * w`` (constant gradient), and a constant (only weight decay moves ``w``). Step sizes are
-powers of two where possible, so the expected numbers are exact.
+powers of two where possible, so the expected numbers are exact. The comparison with PyTorch
+itself is in ``test_optim_torch.py``; checkpoints and interrupts in ``test_optim_state.py``.
 """
 
 import math
@@ -10,7 +12,7 @@ import math
 import pytest
 
 from autograd import Value
-from nn import SGD, Adam, Optimizer
+from nn import MLP, SGD, Adam, AdamW, Optimizer
 
 
 def quadratic_steps(opt, w, steps):
@@ -208,3 +210,203 @@ def test_lr_assignment_is_validated():
     assert opt.lr == 0.05
     with pytest.raises(ValueError):
         opt.lr = -1.0
+
+
+# -- new options, by hand -----------------------------------------------------------------------
+
+
+def constant_gradient_steps(opt, w, c, steps):
+    """Runs ``steps`` updates with gradient ``c`` and returns the trajectory."""
+    path = []
+    for _ in range(steps):
+        w.grad = c
+        opt.step()
+        path.append(w.data)
+    return path
+
+
+def test_sgd_nesterov_looks_ahead_along_the_buffer():
+    # lr = mu = 0.5, gradient 1: buf = 1, g = 1 + 0.5 * 1 = 1.5, w = -0.75;
+    # buf = 0.5 + 1 = 1.5, g = 1 + 0.75 = 1.75, w = -0.75 - 0.875 = -1.625
+    w = Value(0.0)
+    path = constant_gradient_steps(SGD([w], lr=0.5, momentum=0.5, nesterov=True), w, 1.0, 2)
+    assert path == [-0.75, -1.625]
+
+
+def test_sgd_dampening_scales_the_gradient_into_the_buffer_after_the_first_step():
+    # mu = 0.5, dampening 0.25, gradient 1, lr 1: buf = 1 (first step: the gradient itself),
+    # then 0.5 * 1 + 0.75 = 1.25, then 0.625 + 0.75 = 1.375
+    w = Value(0.0)
+    path = constant_gradient_steps(SGD([w], lr=1.0, momentum=0.5, dampening=0.25), w, 1.0, 3)
+    assert path == [-1.0, -2.25, -3.625]
+
+
+def test_sgd_maximize_ascends_but_weight_decay_still_decays():
+    w = Value(0.0)
+    assert constant_gradient_steps(SGD([w], lr=0.25, maximize=True), w, 1.0, 3) == [
+        0.25, 0.5, 0.75]
+    # torch negates the gradient before adding the decay: g = -0 + 1 * w, w = 1 - 0.5 * 1
+    w = Value(1.0)
+    assert constant_gradient_steps(SGD([w], lr=0.5, weight_decay=1.0, maximize=True),
+                                   w, 0.0, 2) == [0.5, 0.25]
+
+
+def test_adam_maximize_mirrors_minimize():
+    a, b = Value(1.0), Value(1.0)
+    down = constant_gradient_steps(Adam([a], lr=0.125), a, 3.0, 5)
+    up = constant_gradient_steps(Adam([b], lr=0.125, maximize=True), b, -3.0, 5)
+    assert up == down
+
+
+def test_adam_amsgrad_divides_by_the_largest_second_moment():
+    # betas (0.5, 0.5), eps 0, lr 0.1, gradients 2 then 0:
+    #   t=1: m = 1, v = 2, v_max = 2, step = (0.1/0.5) * 1 / (sqrt(2)/sqrt(0.5)) = 0.1
+    #   t=2: m = 0.5, v = 1, v_max = 2: step = (0.1/0.75) * 0.5 / (sqrt(v_max)/sqrt(0.75))
+    #        (plain Adam would divide by sqrt(v)/sqrt(0.75) = sqrt(1/0.75) instead)
+    for amsgrad, v_used in [(True, 2.0), (False, 1.0)]:
+        w = Value(1.0)
+        opt = Adam([w], lr=0.1, betas=(0.5, 0.5), eps=0.0, amsgrad=amsgrad)
+        path = [constant_gradient_steps(opt, w, g, 1)[0] for g in (2.0, 0.0)]
+        assert path[0] == pytest.approx(0.9, rel=1e-15)
+        second = (0.1 / 0.75) * 0.5 / (math.sqrt(v_used) / math.sqrt(0.75))
+        assert path[1] == pytest.approx(0.9 - second, rel=1e-15)
+
+
+def test_adamw_decays_the_parameter_not_the_gradient():
+    # zero gradient: the Adam step is 0 (m = 0), so only the decay p * (1 - lr * wd) acts
+    w = Value(2.0)
+    path = constant_gradient_steps(AdamW([w], lr=0.1, weight_decay=1.0), w, 0.0, 4)
+    assert path == pytest.approx([2.0 * 0.9**k for k in range(1, 5)], rel=1e-15)
+
+
+def test_adamw_defaults_are_torchs():
+    opt = AdamW([Value(0.0)])
+    assert (opt.lr, opt.betas, opt.eps, opt.weight_decay, opt.amsgrad, opt.maximize) == (
+        1e-3, (0.9, 0.999), 1e-8, 1e-2, False, False)
+    assert isinstance(opt, Adam)
+
+
+# -- None gradients ------------------------------------------------------------------------------
+
+
+def test_zero_grad_set_to_none():
+    ps = [Value(1.0), Value(2.0)]
+    opt = SGD(ps, lr=0.1)
+    opt.zero_grad(set_to_none=True)
+    assert [p.grad for p in ps] == [None, None]
+    opt.zero_grad()
+    assert [p.grad for p in ps] == [0.0, 0.0]
+    with pytest.raises(TypeError, match="set_to_none"):
+        opt.zero_grad(set_to_none="yes")
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+    lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+    lambda ps: AdamW(ps, lr=0.1),
+])
+def test_parameters_without_gradient_are_left_alone(make):
+    # The issue's case: Adam with weight decay moved an unused parameter from 0.7 to 0.26.
+    used, unused = Value(1.0), Value(0.7)
+    opt = make([used, unused])
+    for _ in range(50):
+        opt.zero_grad(set_to_none=True)
+        used.grad = 0.5 * used.data
+        opt.step()
+    assert unused.data == 0.7
+    assert used.data != 1.0
+    assert opt.state_dict()["state"][1] == {}
+
+
+def test_a_skipped_step_does_not_advance_adams_step_count():
+    a, b = Value(1.0), Value(1.0)
+    opt = Adam([a, b], lr=0.1)
+    a.grad, b.grad = 1.0, 1.0
+    opt.step()
+    b.grad = None
+    opt.step()
+    opt.step()
+    steps = [s["step"] for s in opt.state_dict()["state"]]
+    assert steps == [3, 1]
+
+
+def test_a_gradient_of_the_wrong_type_raises_and_changes_nothing():
+    ps = [Value(1.0), Value(2.0)]
+    opt = SGD(ps, lr=0.1)
+    ps[0].grad = 1.0
+    ps[1].grad = "1.0"
+    with pytest.raises(TypeError, match=r"params\[1\]\.grad"):
+        opt.step()
+    assert [p.data for p in ps] == [1.0, 2.0]
+
+
+# -- settings and habits -------------------------------------------------------------------------
+
+
+def test_repr_shows_the_settings():
+    ps = MLP(2, [3, 1], seed=0).parameters()
+    assert repr(SGD(ps, lr=0.1, momentum=0.9)) == (
+        "SGD(13 parameters, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, "
+        "nesterov=False, maximize=False)")
+    assert repr(AdamW([Value(1.0)])) == (
+        "AdamW(1 parameter, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, "
+        "amsgrad=False, maximize=False)")
+
+
+def test_parameters_method_not_called_says_so():
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"did you mean model\.parameters\(\)"):
+        SGD(model.parameters, lr=0.1)
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    (5, "iterable of Values"),
+    ("abc", "iterable of Values"),
+    ({"w": Value(1.0)}, "iterable of Values"),
+    ([Value(1.0), 2.0], r"params\[1\] is a float, not a Value"),
+    ([("w", Value(1.0))], r"not named_parameters\(\)"),
+    ([{"params": [Value(1.0)]}], "parameter groups"),
+])
+def test_params_that_are_not_values(params, match):
+    with pytest.raises(TypeError, match=match):
+        SGD(params, lr=0.1)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda p: SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov.*momentum > 0"),
+        (lambda p: SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError,
+         "nesterov.*dampening == 0"),
+        (lambda p: SGD(p, lr=0.1, nesterov=1), TypeError, "nesterov"),
+        (lambda p: SGD(p, lr=0.1, maximize="no"), TypeError, "maximize"),
+        (lambda p: SGD(p, lr=0.1, dampening=1.5), ValueError, "dampening"),
+        (lambda p: SGD(p, lr=0.1, momentum=math.inf), ValueError, "momentum"),
+        (lambda p: Adam(p, amsgrad=None), TypeError, "amsgrad"),
+        (lambda p: Adam(p, betas=(0.9, "0.999")), TypeError, r"betas\[1\]"),
+        (lambda p: AdamW(p, weight_decay=-0.01), ValueError, "weight_decay"),
+        (lambda p: AdamW(p, maximize=0), TypeError, "maximize"),
+    ],
+)
+def test_bad_option_combinations(make, error, match):
+    with pytest.raises(error, match=match):
+        make([Value(1.0)])
+
+
+def test_settings_other_than_lr_are_read_only():
+    opt = SGD([Value(1.0)], lr=0.1, momentum=0.9)
+    with pytest.raises(AttributeError, match="fixed at construction"):
+        opt.momentum = 0.5
+    assert opt.momentum == 0.9
+    opt.lr = 0.01
+    assert opt.lr == 0.01
+    with pytest.raises(TypeError, match="lr"):
+        opt.lr = None
+    assert opt.lr == 0.01
+
+
+def test_params_property_is_a_copy():
+    ps = [Value(1.0)]
+    opt = SGD(ps, lr=0.1)
+    opt.params.append(Value(2.0))
+    assert opt.params == ps

@@ -129,11 +129,13 @@ class Module:
         """
         seen: set[Value] = set()
         names: dict[str, Value] = {}
-        for path, p in _walk(self):
+        for name, p in _walk(self):
             if p in seen:
                 continue
             seen.add(p)
-            name = _dotted(path)
+            if type(name) is _BadName:
+                raise name.error
+            assert isinstance(name, str)
             if name in names:
                 raise ValueError(f"two parameters of {type(self).__name__} would both be named "
                                  f"{_short(name)}: rename a dict key or attribute")
@@ -313,42 +315,73 @@ def _parts(obj: Any) -> list[tuple[Any, Any]] | None:
     return None
 
 
-def _walk(root: Module) -> Iterator[tuple[tuple[Any, ...], Value]]:
-    """Yields (name parts, Value) under ``root``, depth first in attribute / index / key order.
+class _BadName:
+    """A name part that cannot name parameters; its error is raised only if some sit under it
+    (a dict of settings may have any keys)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _join(prefix: str | _BadName, part: Any) -> str | _BadName:
+    """``prefix.part``, or a _BadName when ``part`` would make parameter names ambiguous."""
+    if type(prefix) is _BadName:
+        return prefix
+    where = _short(prefix or "the module")
+    if isinstance(part, str):
+        if not part or "." in part:
+            return _BadName(ValueError(
+                f"parameters under {where}: the name part {_short(part)} is empty or holds "
+                "'.', which would make parameter names ambiguous; rename it"))
+        text = part
+    elif isinstance(part, int) and not isinstance(part, bool):
+        text = str(int(part))
+    else:
+        return _BadName(TypeError(
+            f"parameters under {where} sit in a dict whose key {_short(part)} is a "
+            f"{type(part).__name__}: use str or int keys"))
+    return f"{prefix}.{text}" if prefix else text
+
+
+def _walk(root: Module) -> Iterator[tuple[str | _BadName, Value]]:
+    """Yields (dotted name, Value) under ``root``, depth first in attribute / index / key order.
 
     Iterative, and each module or container is entered once, so deep nesting and modules
     that refer back to their parents are fine.
     """
     entered: set[int] = set()
-    stack: list[tuple[tuple[Any, ...], Any]] = [((), root)]
+    stack: list[tuple[str | _BadName, Any]] = [("", root)]
+    push = stack.append
     while stack:
-        path, obj = stack.pop()
+        name, obj = stack.pop()
         if isinstance(obj, Value):
-            yield path, obj
+            yield name, obj
             continue
-        parts = _parts(obj)
-        if parts is None or id(obj) in entered:
+        if id(obj) in entered:
             continue
-        entered.add(id(obj))
-        stack.extend((path + (k,), child) for k, child in reversed(parts))
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    """The dotted name of a parameter from its parts, refusing parts that make it ambiguous."""
-    out = []
-    for part in path:
-        if type(part) is int or (isinstance(part, int) and not isinstance(part, bool)):
-            out.append(str(int(part)))
-            continue
-        if not isinstance(part, str):
-            raise TypeError(f"parameters under {_short('.'.join(out))} sit in a dict whose key "
-                            f"{_short(part)} is a {type(part).__name__}: use str or int keys")
-        if not part or "." in part:
-            raise ValueError(f"parameters under {_short('.'.join([*out, part]))}: the name "
-                             f"part {_short(part)} is empty or holds '.', which would make "
-                             "parameter names ambiguous; rename it")
-        out.append(part)
-    return ".".join(out)
+        if isinstance(obj, Module):
+            entered.add(id(obj))
+            for k, child in reversed(vars(obj).items()):
+                if k[:1] != "_":
+                    if type(name) is str and "." not in k and k:
+                        push((f"{name}.{k}" if name else k, child))
+                    else:
+                        push((_join(name, k), child))
+        elif isinstance(obj, (list, tuple)):
+            entered.add(id(obj))
+            if type(name) is str:
+                dot = f"{name}." if name else ""
+                for i in range(len(obj) - 1, -1, -1):
+                    push((f"{dot}{i}", obj[i]))
+            else:
+                for child in reversed(obj):
+                    push((name, child))
+        elif isinstance(obj, dict):
+            entered.add(id(obj))
+            for k, child in reversed(obj.items()):
+                push((_join(name, k), child))
 
 
 def _children(module: Module) -> list[tuple[str, Module]]:
@@ -534,6 +567,10 @@ class Neuron(Module):
             return act.tanh()
         return act.sigmoid()
 
+    def forward(self, x: Sequence[Any]) -> Value:
+        """Same as calling: the neuron's output (for code written the PyTorch way)."""
+        return self(x)
+
     def to_torch(self) -> torch.nn.Sequential:
         """``Sequential(Linear(nin, 1), activation)`` in float64: ``[batch, nin] -> [batch, 1]``."""
         return dense_to_torch(self._dense(), "Neuron.to_torch")
@@ -584,6 +621,10 @@ class Layer(Module):
         if activation == "tanh":
             return [s.tanh() for s in sums]
         return [s.sigmoid() for s in sums]
+
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        """Same as calling: the layer's outputs (for code written the PyTorch way)."""
+        return self(x)
 
     def to_torch(self) -> torch.nn.Sequential:
         """``Sequential(Linear(nin, nout), activation)`` in float64, with this layer's weights."""
@@ -666,6 +707,10 @@ class MLP(Module):
         """The outputs as a list, whatever their number (one output: a list of one)."""
         out = self(x)
         return [out] if isinstance(out, Value) else out
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """Same as calling: the model's output (for code written the PyTorch way)."""
+        return self(x)
 
     def to_torch(self) -> torch.nn.Sequential:
         """An equivalent float64 ``torch.nn.Sequential`` (PyTorch imported by this call).

@@ -433,6 +433,17 @@ def test_forward_is_called_by_call():
     assert net.forward(x).data == net(x).data
 
 
+def test_our_modules_have_forward_too():
+    x = [0.5, -1.0]
+    for module in (Neuron(2, seed=0), Layer(2, 3, seed=0), MLP(2, [3, 1], seed=0),
+                   MLP(2, [3, 2], seed=0)):
+        out, again = module(x), module.forward(x)
+        assert type(out) is type(again)
+        outs = out if isinstance(out, list) else [out]
+        agains = again if isinstance(again, list) else [again]
+        assert [v.data for v in outs] == [v.data for v in agains]
+
+
 def test_module_without_forward_or_call_says_what_to_define():
     class Empty(Module):
         pass

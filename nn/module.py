@@ -6,9 +6,10 @@ a ``Value`` is a parameter, a ``Module`` is a child, and lists, tuples and dicts
 ``ModuleDict`` would be in PyTorch, without requiring them. That gives every parameter a stable
 position and a readable dotted name (``layers.0.neurons.3.w.1``) without any registration
 calls, for our modules and for users' subclasses alike. Attributes whose name starts with ``_``
-are private caches and are skipped. A name part holding parameters may not contain ``.`` (an
-attribute ``"a.0"`` beside a list ``a`` would make two parameters share one name), so names
-are never ambiguous.
+are private caches and are skipped, and so are sets (they have no stable order). Each module
+or container is entered once, so shared children and references back to a parent are fine.
+A name part holding parameters may not contain ``.`` (an attribute ``"a.0"`` beside a list
+``a`` would make two parameters share one name), so names are never ambiguous.
 
 State files are JSON (no pickle: loading a file never runs code). ``load_state_dict`` and
 ``load`` check everything before assigning anything, so a bad file leaves the model untouched.
@@ -58,6 +59,7 @@ _TMP_MARK = ".valuegrad-"
 _TMP_SUFFIX = ".tmp"
 _TMP_STALE_SECONDS = 60.0
 _TMP_NAME_CHARS = 100  # of the target's name kept in the temporary's (names stay < 255 bytes)
+
 
 class StateError(ValueError):
     """A state dict or state file that cannot be loaded (a ``ValueError``).
@@ -282,8 +284,12 @@ class Module:
         """Settings shown inside the repr's parentheses (empty here; subclasses may add)."""
         return ""
 
+    @reprlib.recursive_repr()
     def __repr__(self) -> str:
-        """``Name(extra)``, then one indented ``(name): repr`` line per child module."""
+        """``Name(extra)``, then one indented ``(name): repr`` line per child module.
+
+        A module met again inside its own repr (a child pointing back up) prints as ``...``.
+        """
         lines = [line for line in self.extra_repr().split("\n") if line]
         for name, child in _children(self):
             text = repr(child).replace("\n", "\n  ")

@@ -500,6 +500,8 @@ def test_modules_referring_back_and_deep_containers_are_walked_once():
 
     root = Node()
     assert [n for n, _ in root.named_parameters()] == ["w", "kids.0.w", "kids.1.w"]
+    assert repr(root).splitlines() == ["Node(", "  (kids.0): Node(", "    (parent): ...", "  )",
+                                       "  (kids.1): Node(", "    (parent): ...", "  )", ")"]
     nested: list = [Value(7.0)]
     for _ in range(20_000):  # far deeper than the recursion limit
         nested = [nested]

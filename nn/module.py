@@ -1,10 +1,15 @@
 """Modules: parameter bookkeeping, state files, and the ``Neuron`` / ``Layer`` / ``MLP`` stack.
 
 A :class:`Module` finds its parameters by walking its public attributes in definition order:
-a ``Value`` is a parameter, a ``Module`` is a child, and a list or tuple of either is indexed.
-That gives every parameter a stable position and a readable dotted name
-(``layers.0.neurons.3.w.1``) without any registration calls, for our modules and for users'
-subclasses alike. Attributes whose name starts with ``_`` are private caches and are skipped.
+a ``Value`` is a parameter, a ``Module`` is a child, and lists, tuples and dicts of either
+(nested to any depth) are walked in index / insertion order, as ``ModuleList`` and
+``ModuleDict`` would be in PyTorch, without requiring them. That gives every parameter a stable
+position and a readable dotted name (``layers.0.neurons.3.w.1``) without any registration
+calls, for our modules and for users' subclasses alike. Attributes whose name starts with ``_``
+are private caches and are skipped, and so are sets (they have no stable order). Each module
+or container is entered once, so shared children and references back to a parent are fine.
+A name part holding parameters may not contain ``.`` (an attribute ``"a.0"`` beside a list
+``a`` would make two parameters share one name), so names are never ambiguous.
 
 State files are JSON (no pickle: loading a file never runs code). ``load_state_dict`` and
 ``load`` check everything before assigning anything, so a bad file leaves the model untouched.
@@ -14,15 +19,23 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import random
-import tempfile
+import reprlib
+import secrets
+import stat
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from autograd import Value, dot, matvec
 
 from .arrays import as_sequence
+from .export import Dense, dense_from_torch, dense_to_torch
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "StateError"]
 
@@ -35,6 +48,19 @@ PathLike = str | os.PathLike[str]
 _FORMAT = "valuegrad.state_dict"
 _VERSION = 1
 
+# State files: a file is refused, unparsed, past 1 MiB plus four times the largest file `save`
+# can write for the model's parameter names (so reformatted files pass, junk cannot eat memory).
+_FILE_SLACK = 1 << 20
+_FILE_FACTOR = 4
+_FLOAT_ENTRY = 32  # `  "name": -2.2250738585072014e-308,\n` without the name: at most 32 bytes
+
+# Temporary files of `save`: `.<target name>.valuegrad-<random>.tmp` beside the target. One
+# left by a killed save is removed by a later save to the same folder once a minute old.
+_TMP_MARK = ".valuegrad-"
+_TMP_SUFFIX = ".tmp"
+_TMP_STALE_SECONDS = 60.0
+_TMP_NAME_CHARS = 100  # of the target's name kept in the temporary's (names stay < 255 bytes)
+
 
 class StateError(ValueError):
     """A state dict or state file that cannot be loaded (a ``ValueError``).
@@ -43,46 +69,105 @@ class StateError(ValueError):
     """
 
 
+def _short(value: Any) -> str:
+    """``repr(value)`` cut to about 100 characters, for error messages (never raises)."""
+    if isinstance(value, str) and len(value) > 100:
+        return f"{value[:80]!r}... ({len(value)} characters)"
+    if isinstance(value, (bytes, bytearray)) and len(value) > 100:
+        return f"{bytes(value[:80])!r}... ({len(value)} bytes)"
+    try:
+        return _REPR.repr(value)
+    except (ValueError, TypeError, AttributeError, RuntimeError):  # e.g. an int too long
+        return f"<{type(value).__name__} object>"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 100
+_REPR.maxlevel = 2
+
+
+def _some(keys: list[str], limit: int = 5) -> str:
+    """The first ``limit`` keys, quoted and cut short, then how many more there are."""
+    text = ", ".join(_short(k) for k in keys[:limit])
+    return text + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
 class Module:
     """Base class: parameters, gradients and state for anything built from ``Value``s.
 
-    Subclasses store parameters (``Value``), submodules, or lists of them as attributes and
-    define ``__call__``; everything else comes from this class.
+    Subclasses store parameters (``Value``), submodules, or lists, tuples and dicts of them as
+    attributes and define ``forward`` (called by ``__call__``, as in PyTorch) or ``__call__``
+    itself; everything else comes from this class.
 
     >>> from autograd import Value
     >>> class Affine(Module):
     ...     def __init__(self):
     ...         self.scale = Value(2.0)
-    ...         self.shift = [Value(0.5)]
-    ...     def __call__(self, x):
-    ...         return self.scale * x + self.shift[0]
+    ...         self.shift = {"x": [Value(0.5)]}
+    ...     def forward(self, x):
+    ...         return self.scale * x + self.shift["x"][0]
     >>> Affine().state_dict()
-    {'scale': 2.0, 'shift.0': 0.5}
+    {'scale': 2.0, 'shift.x.0': 0.5}
+    >>> Affine()(1.0).data
+    2.5
     """
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must define __call__")
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Calls :meth:`forward` (subclasses may define ``__call__`` instead)."""
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it (or ``__call__``)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward() (or __call__)")
 
     # -- parameters ----------------------------------------------------------------------
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in a stable order; a shared parameter is listed once."""
+        """``(name, parameter)`` pairs in a stable order; a shared parameter is listed once.
+
+        Raises:
+            ValueError: a part of a parameter's name (an attribute name or dict key) is empty
+                or contains ``.``, or two parameters would get the same name.
+            TypeError: a dict holding parameters has a key that is neither a str nor an int.
+        """
         seen: set[Value] = set()
-        out = []
-        for name, p in _walk(self, ""):
-            if p not in seen:
-                seen.add(p)
-                out.append((name, p))
-        return out
+        names: dict[str, Value] = {}
+        for name, p in _walk(self):
+            if p in seen:
+                continue
+            seen.add(p)
+            if type(name) is _BadName:
+                raise name.error
+            assert isinstance(name, str)
+            if name in names:
+                raise ValueError(f"two parameters of {type(self).__name__} would both be named "
+                                 f"{_short(name)}: rename a dict key or attribute")
+            names[name] = p
+        return list(names.items())
 
     def parameters(self) -> list[Value]:
         """The parameters in the order of :meth:`named_parameters`."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Sets every parameter's gradient to 0.0 (call before each backward pass)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Resets every parameter's gradient: to 0.0, or to ``None`` with ``set_to_none=True``.
+
+        Call it before each backward pass. ``None`` (PyTorch's default) marks a parameter that
+        no pass has reached since: ``backward`` treats it as 0 and optimizers skip it.
+        """
+        fill = None if set_to_none else 0.0
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = fill
+
+    # -- PyTorch -------------------------------------------------------------------------
+
+    def to_torch(self) -> torch.nn.Module:
+        """An equivalent ``torch.nn.Module`` in float64 (``Neuron``, ``Layer`` and ``MLP``).
+
+        Needs PyTorch (``pip install "valuegrad[torch]"``), imported only by this call.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no PyTorch equivalent: "
+                                  "define its to_torch() (Neuron, Layer and MLP have one)")
 
     # -- state ---------------------------------------------------------------------------
 
@@ -93,13 +178,16 @@ class Module:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Sets every parameter from ``state`` (as made by :meth:`state_dict`).
 
+        Values may be any real number but a bool (int, float, Fraction, NumPy scalars), as
+        ``Value()`` accepts; they are stored as floats.
+
         Raises:
-            StateError: (a ValueError) ``state`` is not a mapping, a key is missing or unexpected, or a value
-                is not a finite real number (bools and strings are refused). Nothing is changed
-                when it raises.
+            StateError: (a ValueError) ``state`` is not a mapping, a key is missing or
+                unexpected, or a value is not a finite real number (bools and strings are
+                refused). Nothing is changed when it raises.
         """
-        values = self._check_state(state, "state_dict")
-        for p, v in zip(self.parameters(), values, strict=True):
+        params, values = self._check_state(state, "state_dict")
+        for p, v in zip(params, values, strict=True):
             p.data = v
 
     def save(self, path: PathLike) -> None:
@@ -107,79 +195,81 @@ class Module:
 
         The JSON goes to a temporary file in the same folder, is flushed to disk, and then
         renamed over ``path``: a crash leaves either the old file or the new one, never half of
-        one. Floats are written with ``repr`` and so read back bit for bit.
+        one. Floats are written with ``repr`` and so read back bit for bit. A file replaced
+        keeps its permissions; a new one gets those ``open()`` would give (0o666 less the
+        umask). Saving through a symlink writes the file it points to and keeps the link.
+        Temporary files are named ``.<name>.valuegrad-<random>.tmp``; one that a killed save
+        left behind is deleted by a later save into the same folder once it is a minute old.
         """
         state = self.state_dict()
         for name, v in state.items():
             if not math.isfinite(v):
-                raise ValueError(f"cannot save: parameter {name!r} is not finite ({v!r})")
+                raise ValueError(f"cannot save: parameter {_short(name)} is not finite ({v!r})")
         text = json.dumps(
             {"format": _FORMAT, "version": _VERSION, "model": repr(self), "state": state},
             indent=1,
             allow_nan=False,
         )
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:  # pragma: no cover - replaced already
-                pass
-            raise
+        _write_atomically(os.fspath(path), (text + "\n").encode("utf-8"))
 
     def load(self, path: PathLike) -> None:
         """Reads a file written by :meth:`save` into this model.
 
+        A file is refused before parsing when it is larger than 1 MiB plus four times the
+        largest file :meth:`save` can write for this model's parameter names; at most one byte
+        past that limit is read (so ``/dev/zero`` or a huge junk file fail at once).
+
         Raises:
-            StateError: (a ValueError) the file is not UTF-8 JSON, not a state file, has duplicate keys, or its
-                state fails the checks of :meth:`load_state_dict`. Nothing is changed then.
+            StateError: (a ValueError) the file is too large, not UTF-8 JSON (or nested too
+                deeply to parse), not a state file, has duplicate keys, or its state fails the
+                checks of :meth:`load_state_dict`. Nothing is changed then.
             OSError: the file cannot be read.
         """
         path = os.fspath(path)
+        names = [name for name, _ in self.named_parameters()]
+        limit = _FILE_SLACK + _FILE_FACTOR * sum(len(json.dumps(n)) + _FLOAT_ENTRY for n in names)
         with open(path, "rb") as f:
-            raw = f.read()
+            size = os.fstat(f.fileno()).st_size  # 0 for devices and pipes: read to find out
+            raw = b"" if size > limit else f.read(limit + 1)
+        if size > limit or len(raw) > limit:
+            raise StateError(f"{path}: larger than {limit} bytes, the most a state file of this "
+                             f"model ({len(names)} parameters) may hold")
         try:
             doc = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
+        except RecursionError:
+            raise StateError(f"{path}: not a valid state file: nested too deeply") from None
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, duplicate keys
             raise StateError(f"{path}: not a valid state file: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
             raise StateError(f"{path}: not a valuegrad state file (no format {_FORMAT!r})")
-        if doc.get("version") != _VERSION:
-            raise StateError(f"{path}: unsupported state file version {doc.get('version')!r}")
+        version = doc.get("version")
+        if type(version) is not int or version != _VERSION:
+            raise StateError(f"{path}: unsupported state file version {_short(version)}")
         if "state" not in doc:
             raise StateError(f"{path}: state file has no 'state' entry")
-        values = self._check_state(doc["state"], path)
-        for p, v in zip(self.parameters(), values, strict=True):
+        params, values = self._check_state(doc["state"], path)
+        for p, v in zip(params, values, strict=True):
             p.data = v
 
-    def _check_state(self, state: Any, where: str) -> list[float]:
-        """The values of ``state`` in parameter order, or ValueError naming the bad key."""
+    def _check_state(self, state: Any, where: str) -> tuple[list[Value], list[float]]:
+        """The parameters and the values ``state`` gives them, or StateError naming the key."""
         if not isinstance(state, Mapping):
             raise StateError(f"{where}: expected a mapping of name -> float, got "
                              f"{type(state).__name__}")
-        names = [name for name, _ in self.named_parameters()]
-        missing = [k for k in names if k not in state]
+        named = self.named_parameters()
+        missing = [k for k, _ in named if k not in state]
         if missing:
-            raise StateError(f"{where}: missing key(s) {', '.join(map(repr, missing))}")
-        known = set(names)
+            raise StateError(f"{where}: missing key(s) {_some(missing)}")
+        known = {k for k, _ in named}
         extra = [k for k in state if k not in known]
         if extra:
-            raise StateError(f"{where}: unexpected key(s) {', '.join(map(repr, extra))}")
+            raise StateError(f"{where}: unexpected key(s) {_some(extra)}")
         values = []
-        for k in names:
+        for k, _ in named:
             v = state[k]
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise StateError(
-                    f"{where}: key {k!r} must be a real number, got {type(v).__name__}: {v!r}"
-                )
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise StateError(f"{where}: key {k!r} must be a real number, got "
+                                 f"{type(v).__name__}: {_short(v)}")
             try:
                 f = float(v)
             except OverflowError:
@@ -187,32 +277,195 @@ class Module:
             if not math.isfinite(f):
                 raise StateError(f"{where}: key {k!r} is not finite ({f!r})")
             values.append(f)
-        return values
+        return [p for _, p in named], values
 
+    # -- display -------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """Settings shown inside the repr's parentheses (empty here; subclasses may add)."""
+        return ""
+
+    @reprlib.recursive_repr()
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        """``Name(extra)``, then one indented ``(name): repr`` line per child module.
+
+        A module met again inside its own repr (a child pointing back up) prints as ``...``.
+        """
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, child in _children(self):
+            text = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {text}")
+        if not lines:
+            return f"{type(self).__name__}()"
+        if len(lines) == 1 and not lines[0].startswith("("):
+            return f"{type(self).__name__}({lines[0]})"
+        return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise ValueError(f"duplicate key {k!r}")
+            raise ValueError(f"duplicate key {_short(k)}")
         out[k] = v
     return out
 
 
-def _walk(obj: Any, prefix: str) -> Iterator[tuple[str, Value]]:
-    """Yields (dotted name, Value) under ``obj`` in attribute/index order."""
-    if type(obj) is Value:
-        yield prefix, obj
-    elif isinstance(obj, Module):
-        for name, child in vars(obj).items():
-            if not name.startswith("_"):
-                yield from _walk(child, f"{prefix}.{name}" if prefix else name)
-    elif isinstance(obj, (list, tuple)):
-        for i, child in enumerate(obj):
-            yield from _walk(child, f"{prefix}.{i}" if prefix else str(i))
+def _parts(obj: Any) -> list[tuple[Any, Any]] | None:
+    """The (name part, child) pairs to walk inside ``obj``; None for a leaf of the walk."""
+    if isinstance(obj, Module):
+        return [(k, v) for k, v in vars(obj).items() if not k.startswith("_")]
+    if isinstance(obj, (list, tuple)):
+        return list(enumerate(obj))
+    if isinstance(obj, dict):
+        return list(obj.items())
+    return None
+
+
+class _BadName:
+    """A name part that cannot name parameters; its error is raised only if some sit under it
+    (a dict of settings may have any keys)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _join(prefix: str | _BadName, part: Any) -> str | _BadName:
+    """``prefix.part``, or a _BadName when ``part`` would make parameter names ambiguous."""
+    if type(prefix) is _BadName:
+        return prefix
+    where = _short(prefix or "the module")
+    if isinstance(part, str):
+        if not part or "." in part:
+            return _BadName(ValueError(
+                f"parameters under {where}: the name part {_short(part)} is empty or holds "
+                "'.', which would make parameter names ambiguous; rename it"))
+        text = part
+    elif isinstance(part, int) and not isinstance(part, bool):
+        text = str(int(part))
+    else:
+        return _BadName(TypeError(
+            f"parameters under {where} sit in a dict whose key {_short(part)} is a "
+            f"{type(part).__name__}: use str or int keys"))
+    return f"{prefix}.{text}" if prefix else text
+
+
+def _walk(root: Module) -> Iterator[tuple[str | _BadName, Value]]:
+    """Yields (dotted name, Value) under ``root``, depth first in attribute / index / key order.
+
+    Iterative, and each module or container is entered once, so deep nesting and modules
+    that refer back to their parents are fine.
+    """
+    entered: set[int] = set()
+    stack: list[tuple[str | _BadName, Any]] = [("", root)]
+    push = stack.append
+    while stack:
+        name, obj = stack.pop()
+        if isinstance(obj, Value):
+            yield name, obj
+            continue
+        if id(obj) in entered:
+            continue
+        if isinstance(obj, Module):
+            entered.add(id(obj))
+            for k, child in reversed(vars(obj).items()):
+                if k[:1] != "_":
+                    if type(name) is str and "." not in k and k:
+                        push((f"{name}.{k}" if name else k, child))
+                    else:
+                        push((_join(name, k), child))
+        elif isinstance(obj, (list, tuple)):
+            entered.add(id(obj))
+            if type(name) is str:
+                dot = f"{name}." if name else ""
+                for i in range(len(obj) - 1, -1, -1):
+                    push((f"{dot}{i}", obj[i]))
+            else:
+                for child in reversed(obj):
+                    push((name, child))
+        elif isinstance(obj, dict):
+            entered.add(id(obj))
+            for k, child in reversed(obj.items()):
+                push((_join(name, k), child))
+
+
+def _children(module: Module) -> list[tuple[str, Module]]:
+    """The modules directly inside ``module`` (through containers), with their dotted names."""
+    out: list[tuple[str, Module]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [
+        ((k,), v) for k, v in reversed(_parts(module) or [])
+    ]
+    entered: set[int] = {id(module)}
+    while stack:
+        path, obj = stack.pop()
+        if isinstance(obj, Module):
+            if id(obj) not in entered:
+                entered.add(id(obj))
+                out.append((".".join(map(str, path)), obj))
+            continue
+        parts = _parts(obj)
+        if parts is None or id(obj) in entered:
+            continue
+        entered.add(id(obj))
+        stack.extend((path + (k,), child) for k, child in reversed(parts))
+    return out
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Replaces the file at ``path`` (through symlinks) by ``data``: all of it or nothing."""
+    target = os.path.realpath(path)  # through a symlink: write its target, keep the link
+    folder, name = os.path.split(target)
+    prefix = f".{name[:_TMP_NAME_CHARS]}{_TMP_MARK}"
+    _remove_stale_temporaries(folder, prefix)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None  # a new file: the mode open() gives, 0o666 less the umask
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    tmp = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}{_TMP_SUFFIX}")
+    fd = os.open(tmp, flags, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:  # pragma: no cover - replaced already
+            pass
+        raise
+
+
+def _remove_stale_temporaries(folder: str, prefix: str) -> None:
+    """Deletes temporary files of ours for this target that a killed save left behind.
+
+    Only regular files named like ours (``<prefix><hex>.tmp``) and untouched for a minute: a
+    save in progress keeps writing its file, and a save takes well under a minute.
+    """
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
+            continue
+        token = name[len(prefix):-len(_TMP_SUFFIX)]
+        if len(token) != 16 or any(c not in "0123456789abcdef" for c in token):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > _TMP_STALE_SECONDS:
+                os.unlink(entry.path)
+        except OSError:  # gone already, or not ours to delete
+            continue
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,6 +542,8 @@ class Neuron(Module):
     'tanh'
     """
 
+    _wb: list[Value]  # [*w, b], the dot product's left operand (kept by __setattr__)
+
     def __init__(self, nin: int, activation: str | None = "relu", seed: Seed = None) -> None:
         self.nin = _check_count(nin, "Neuron: nin")
         self.activation = _check_activation(activation, "Neuron")
@@ -321,6 +576,17 @@ class Neuron(Module):
         if activation == "tanh":
             return act.tanh()
         return act.sigmoid()
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        """Same as calling: the neuron's output (for code written the PyTorch way)."""
+        return self(x)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """``Sequential(Linear(nin, 1), activation)`` in float64: ``[batch, nin] -> [batch, 1]``."""
+        return dense_to_torch(self._dense(), "Neuron.to_torch")
+
+    def _dense(self) -> list[Dense]:
+        return [([[w.data for w in self.w]], [self.b.data], self.activation)]
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
@@ -366,6 +632,18 @@ class Layer(Module):
             return [s.tanh() for s in sums]
         return [s.sigmoid() for s in sums]
 
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        """Same as calling: the layer's outputs (for code written the PyTorch way)."""
+        return self(x)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """``Sequential(Linear(nin, nout), activation)`` in float64, with this layer's weights."""
+        return dense_to_torch(self._dense(), "Layer.to_torch")
+
+    def _dense(self) -> list[Dense]:
+        rows = [[w.data for w in n.w] for n in self.neurons]
+        return [(rows, [n.b.data for n in self.neurons], self.activation)]
+
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
@@ -380,7 +658,11 @@ class MLP(Module):
             scores or logits for the losses in :mod:`nn.losses`).
         seed: int, ``random.Random`` or ``None``; the same seed gives the same model.
 
-    Calling returns a ``Value`` when the last layer has one output, else a list.
+    Calling returns a ``Value`` when the last layer has one output, else a list; its declared
+    type is ``Value | list[Value]`` because the output count is known only at run time. Where
+    the static type matters, :meth:`scalar` is typed ``-> Value`` (and refuses a model with
+    several outputs) and :meth:`vector` ``-> list[Value]`` (a one-output model gives a list of
+    one).
 
     >>> model = MLP(2, [16, 16, 1], seed=0)
     >>> print(model)
@@ -416,7 +698,78 @@ class MLP(Module):
         x = _check_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             x = layer._forward([*x, 1.0])
-        return x[0] if len(x) == 1 else x
+        return x[0] if len(x) == 1 else cast("list[Value]", x)
+
+    def scalar(self, x: Sequence[Any]) -> Value:
+        """The output of a model whose last layer has one output, typed as a ``Value``.
+
+        Raises:
+            ValueError: the last layer has several outputs (use :meth:`vector`).
+        """
+        if self.nouts[-1] != 1:
+            raise ValueError(f"MLP.scalar: the last layer has {self.nouts[-1]} outputs, not 1; "
+                             "call vector() for a list")
+        out = self(x)
+        assert isinstance(out, Value)
+        return out
+
+    def vector(self, x: Sequence[Any]) -> list[Value]:
+        """The outputs as a list, whatever their number (one output: a list of one)."""
+        out = self(x)
+        return [out] if isinstance(out, Value) else out
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """Same as calling: the model's output (for code written the PyTorch way)."""
+        return self(x)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """An equivalent float64 ``torch.nn.Sequential`` (PyTorch imported by this call).
+
+        ``Linear`` layers with this model's weights, each hidden one followed by its activation
+        (``ReLU``, ``Tanh``, ``Sigmoid``); it maps ``[batch, nin]`` to ``[batch, nouts[-1]]``,
+        and ``model(x)`` equals row ``x`` of its output to rounding (1e-12).
+
+        Raises:
+            ImportError: PyTorch is not installed (``pip install "valuegrad[torch]"``).
+        """
+        return dense_to_torch(
+            [dense for layer in self.layers for dense in layer._dense()], "MLP.to_torch"
+        )
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module) -> MLP:
+        """An MLP computing what ``module`` computes, with its weights (as float64 values).
+
+        ``module`` is a ``torch.nn.Sequential`` as :meth:`to_torch` makes: ``Linear`` layers,
+        each hidden one followed by the same activation (``ReLU``, ``Tanh`` or ``Sigmoid``) or
+        all by none, the last one by nothing; a single ``Linear`` is a one-layer MLP. A
+        ``Linear`` without bias gets zero biases.
+
+        Raises:
+            ImportError: PyTorch is not installed (``pip install "valuegrad[torch]"``).
+            TypeError: ``module`` is not such a ``Sequential`` (or holds other layer kinds).
+            ValueError: the shapes do not chain, the hidden activations differ, the last
+                layer has an activation, or a weight is not finite.
+        """
+        who = f"{cls.__name__}.from_torch"
+        stack = dense_from_torch(module, who)
+        hidden = {activation for _, _, activation in stack[:-1]}
+        if len(hidden) > 1:
+            raise ValueError(f"{who}: the hidden layers use different activations "
+                             f"({', '.join(sorted(map(str, hidden)))}); an MLP uses one")
+        last = stack[-1][2]
+        if last is not None:
+            raise ValueError(f"{who}: the module ends with a {last} activation, but an MLP's "
+                             "last layer is linear (drop it and apply it to the outputs)")
+        activation = hidden.pop() if hidden else None
+        nouts = [len(weights) for weights, _, _ in stack]
+        model = cls(len(stack[0][0][0]), nouts, activation=activation, seed=0)
+        for layer, (weights, biases, _) in zip(model.layers, stack, strict=True):
+            for neuron, row, bias in zip(layer.neurons, weights, biases, strict=True):
+                for w, x in zip(neuron.w, row, strict=True):
+                    w.data = x
+                neuron.b.data = bias
+        return model
 
     def __repr__(self) -> str:
         lines = [f"MLP({self.nin}, {self.nouts}, activation={self.activation!r})"]

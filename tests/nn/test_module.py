@@ -4,6 +4,7 @@ import json
 import math
 import os
 import random
+import sys
 
 import pytest
 
@@ -406,3 +407,271 @@ def test_replacing_parameters_reaches_the_forward_pass():
     assert neuron.b in out[1].parents and neuron.b in layer.parameters()
     with pytest.raises(TypeError):
         neuron.w[0] = Value(3.0)  # a tuple: change .data, or assign a new w
+
+
+# -- PyTorch habits: forward, containers, repr, typed outputs (issue 13) --------------------------
+
+
+class _Forward(Module):
+    """A user module in the PyTorch style: forward(), children in a dict and a list."""
+
+    def __init__(self):
+        self.heads = {"a": Neuron(2, activation=None, seed=1), "b": Neuron(2, activation=None,
+                                                                           seed=2)}
+        self.gains = [Value(2.0), Value(3.0)]
+
+    def forward(self, x):
+        return self.heads["a"](x) * self.gains[0] + self.heads["b"](x) * self.gains[1]
+
+
+def test_forward_is_called_by_call():
+    net = _Forward()
+    x = [0.5, -1.0]
+    a, b = net.heads["a"], net.heads["b"]
+    expected = 2.0 * (a.w[0].data * 0.5 - a.w[1].data) + 3.0 * (b.w[0].data * 0.5 - b.w[1].data)
+    assert net(x).data == pytest.approx(expected, abs=1e-15)
+    assert net.forward(x).data == net(x).data
+
+
+def test_our_modules_have_forward_too():
+    x = [0.5, -1.0]
+    for module in (Neuron(2, seed=0), Layer(2, 3, seed=0), MLP(2, [3, 1], seed=0),
+                   MLP(2, [3, 2], seed=0)):
+        out, again = module(x), module.forward(x)
+        assert type(out) is type(again)
+        outs = out if isinstance(out, list) else [out]
+        agains = again if isinstance(again, list) else [again]
+        assert [v.data for v in outs] == [v.data for v in agains]
+
+
+def test_module_without_forward_or_call_says_what_to_define():
+    class Empty(Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match=r"Empty must define forward\(\)"):
+        Empty()(1.0)
+
+
+def test_parameters_in_dicts_lists_and_nested_containers_in_definition_order():
+    class Deep(Module):
+        def __init__(self):
+            self.first = Value(1.0)
+            self.table = {"z": [Value(2.0), (Value(3.0), {"in": Value(4.0)})], 7: Value(5.0)}
+            self.blocks = [{"n": Neuron(1, seed=0)}, Layer(1, 1, seed=0)]
+            self.last = Value(6.0)
+
+        def forward(self, x):
+            return x
+
+    net = Deep()
+    assert [name for name, _ in net.named_parameters()] == [
+        "first", "table.z.0", "table.z.1.0", "table.z.1.1.in", "table.7",
+        "blocks.0.n.w.0", "blocks.0.n.b", "blocks.1.neurons.0.w.0", "blocks.1.neurons.0.b",
+        "last",
+    ]
+    assert [p.data for p in net.parameters()][:5] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    copy = Deep()
+    state = net.state_dict()
+    state["table.z.1.1.in"] = -4.0
+    copy.load_state_dict(state)
+    assert copy.table["z"][1][1]["in"].data == -4.0
+
+
+def test_dict_keys_without_parameters_may_be_anything_with_parameters_str_or_int():
+    class Net(Module):
+        def __init__(self, key):
+            self.config = {(1, 2): "not a parameter", None: 3.0}
+            self.table = {key: Value(1.0)}
+
+    assert [n for n, _ in Net("ok").named_parameters()] == ["table.ok"]
+    assert [n for n, _ in Net(3).named_parameters()] == ["table.3"]
+    with pytest.raises(TypeError, match="key.*tuple.*str or int"):
+        Net((1, 2)).parameters()
+    with pytest.raises(TypeError, match="str or int"):
+        Net(True).parameters()
+
+
+def test_modules_referring_back_and_deep_containers_are_walked_once():
+    class Node(Module):
+        def __init__(self, parent=None):
+            self.parent = parent  # a reference back up: a cycle
+            self.w = Value(1.0)
+            self.kids = [] if parent is not None else [Node(self), Node(self)]
+
+    root = Node()
+    assert [n for n, _ in root.named_parameters()] == ["w", "kids.0.w", "kids.1.w"]
+    assert repr(root).splitlines() == ["Node(", "  (kids.0): Node(", "    (parent): ...", "  )",
+                                       "  (kids.1): Node(", "    (parent): ...", "  )", ")"]
+    nested: list = [Value(7.0)]
+    for _ in range(20_000):  # far deeper than the recursion limit
+        nested = [nested]
+
+    class Deep(Module):
+        def __init__(self):
+            self.x = nested
+
+    (name, p), = Deep().named_parameters()
+    assert p.data == 7.0 and name == ".".join(["x"] + ["0"] * 20_001)
+
+
+def test_repr_of_user_modules_lists_children_like_torch():
+    class Empty(Module):
+        pass
+
+    assert repr(Empty()) == "Empty()"
+    net = _Forward()
+    assert repr(net).splitlines() == [
+        "_Forward(",
+        "  (heads.a): Neuron(2, activation=None)",
+        "  (heads.b): Neuron(2, activation=None)",
+        ")",
+    ]
+
+    class Outer(Module):
+        def __init__(self):
+            self.inner = _Forward()
+            self.mlp = MLP(2, [3, 1], seed=0)
+
+        def extra_repr(self):
+            return "scale=2"
+
+    assert repr(Outer()).splitlines() == [
+        "Outer(",
+        "  scale=2",
+        "  (inner): _Forward(",
+        "    (heads.a): Neuron(2, activation=None)",
+        "    (heads.b): Neuron(2, activation=None)",
+        "  )",
+        "  (mlp): MLP(2, [3, 1], activation='relu')",
+        "    (layers.0): Layer(2, 3, activation='relu')",
+        "    (layers.1): Layer(3, 1, activation=None)",
+        "    13 parameters",
+        ")",
+    ]
+
+    class Settings(Module):
+        def extra_repr(self):
+            return "k=1"
+
+    assert repr(Settings()) == "Settings(k=1)"
+
+
+def test_mlp_scalar_and_vector_give_the_call_s_outputs_with_fixed_types():
+    one = MLP(2, [4, 1], seed=0)
+    x = [0.25, -0.5]
+    assert one.scalar(x).data == one(x).data
+    (only,) = one.vector(x)
+    assert only.data == one(x).data
+    many = MLP(2, [4, 3], seed=0)
+    assert [v.data for v in many.vector(x)] == [v.data for v in many(x)]
+    with pytest.raises(ValueError, match="3 outputs, not 1.*vector"):
+        many.scalar(x)
+
+
+def test_mlp_output_types_are_precise_for_a_type_checker(tmp_path, monkeypatch):
+    api = pytest.importorskip("mypy.api")
+    user = tmp_path / "user_code.py"
+    user.write_text(
+        "from nn import MLP\n"
+        "model = MLP(2, [4, 1], seed=0)\n"
+        "model.scalar([1.0, 2.0]).backward()\n"   # fine: a Value
+        "model.vector([1.0, 2.0])[0].backward()\n"  # fine: a list of Values
+        "model([1.0, 2.0]).backward()\n"            # the union: must be narrowed first
+    )
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nfollow_imports = silent\nignore_missing_imports = True\n"
+                      "[mypy-torch.*]\nfollow_imports = skip\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.setenv("MYPYPATH", root)  # this checkout's autograd and nn
+    stdout, _, status = api.run([str(user), "--config-file", str(config), "--no-error-summary",
+                                 "--cache-dir", str(tmp_path / "cache")])
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and ":5:" in errors[0] and "list[Value]" in errors[0], stdout
+    assert status == 1
+
+
+# -- gradients reset, names, state values (issues 14 and 16) -----------------------------------
+
+
+def test_zero_grad_set_to_none():
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 2.0]).backward()
+    model.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_a_dotted_attribute_beside_a_list_cannot_make_two_parameters_share_a_name():
+    class Clash(Module):
+        def __init__(self):
+            self.a = [Value(1.0)]
+            setattr(self, "a.0", Value(2.0))  # a name only setattr can give
+
+    model = Clash()
+    # Before: both were named "a.0", and a save/load round trip wrote 1.0 over 2.0.
+    with pytest.raises(ValueError, match=r"'a\.0'.*ambiguous"):
+        model.state_dict()
+    with pytest.raises(ValueError, match="ambiguous"):
+        model.parameters()
+
+
+@pytest.mark.parametrize("key", ["a.b", "", "."])
+def test_dict_keys_that_would_blur_names_are_refused(key):
+    class Net(Module):
+        def __init__(self):
+            self.table = {key: Value(1.0), "a": {"b": Value(2.0)}}
+
+    with pytest.raises(ValueError, match="ambiguous"):
+        Net().named_parameters()
+
+
+def test_int_and_str_keys_naming_alike_are_refused():
+    class Net(Module):
+        def __init__(self):
+            self.table = {0: Value(1.0), "0": Value(2.0)}
+
+    with pytest.raises(ValueError, match="both be named 'table.0'"):
+        Net().state_dict()
+
+
+def test_load_state_dict_takes_any_real_number_but_bool():
+    np = pytest.importorskip("numpy")
+    from fractions import Fraction
+
+    model = Neuron(3, seed=0)
+    model.load_state_dict({"w.0": np.float32(0.1), "w.1": np.int64(-3), "w.2": Fraction(1, 3),
+                           "b": np.float64(2.5)})
+    assert model.state_dict() == {"w.0": float(np.float32(0.1)), "w.1": -3.0, "w.2": 1 / 3,
+                                  "b": 2.5}
+    assert all(type(p.data) is float for p in model.parameters())
+    before = model.state_dict()
+    for bad in (np.bool_(True), True, Fraction(10**400, 3), np.float32("nan"), 1 + 0j):
+        with pytest.raises(StateError, match="'b'"):
+            model.load_state_dict({**before, "b": bad})
+        assert model.state_dict() == before
+
+
+def test_error_messages_never_embed_whole_huge_values():
+    model = Neuron(2, seed=0)
+    state = model.state_dict()
+    huge = "x" * 10_000_000
+    for bad in ({**state, "b": huge}, {**state, huge: 1.0}, {**state, "b": [0.5] * 1_000_000}):
+        with pytest.raises(StateError) as info:
+            model.load_state_dict(bad)
+        assert len(str(info.value)) < 300
+    many = {f"k{i}": 0.0 for i in range(100_000)}
+    with pytest.raises(StateError, match="and 99995 more") as info:
+        model.load_state_dict({**state, **many})
+    assert len(str(info.value)) < 300
+
+
+def test_to_torch_without_torch_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ImportError, match=r'pip install "valuegrad\[torch\]"'):
+        model.to_torch()
+    with pytest.raises(ImportError, match=r"valuegrad\[torch\]"):
+        MLP.from_torch(object())
+    with pytest.raises(NotImplementedError, match="_Forward has no PyTorch equivalent"):
+        _Forward().to_torch()

@@ -1,0 +1,169 @@
+"""``to_torch`` / ``MLP.from_torch`` against real PyTorch, and the README's move-to-PyTorch example."""
+
+import math
+import random
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+from nn import MLP, Layer, Neuron
+
+torch = pytest.importorskip("torch")
+
+README = Path(__file__).resolve().parent.parent.parent / "README.md"
+ACTIVATIONS = ["relu", "tanh", "sigmoid", None]
+SHAPES = [(1, [1]), (2, [16, 16, 1]), (3, [5, 4]), (4, [7, 1, 3]), (5, [2, 9, 9, 6])]
+
+
+def _points(nin, n=12, seed=0):
+    rng = random.Random(seed)
+    return [[rng.uniform(-3.0, 3.0) for _ in range(nin)] for _ in range(n)]
+
+
+def _torch_rows(net, xs):
+    with torch.no_grad():
+        return net(torch.tensor(xs, dtype=torch.float64)).tolist()
+
+
+def _ours(model, x):
+    out = model(x)
+    return [v.data for v in ([out] if isinstance(out, Value) else out)]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("nin", "nouts"), SHAPES)
+def test_to_torch_computes_the_same_outputs_and_gradients(nin, nouts, activation):
+    model = MLP(nin, nouts, activation=activation, seed=nin)
+    for p in model.parameters():  # nonzero biases too, so they are carried over
+        p.data += random.uniform(-0.5, 0.5)
+    net = model.to_torch()
+    assert isinstance(net, torch.nn.Sequential)
+    assert all(p.dtype == torch.float64 for p in net.parameters())
+    xs = _points(nin)
+    for x, row in zip(xs, _torch_rows(net, xs), strict=True):
+        assert _ours(model, x) == pytest.approx(row, abs=1e-12, rel=1e-12)
+    # Gradients of the summed outputs over the batch, parameter by parameter.
+    model.zero_grad()
+    for x in xs:
+        for v in model.vector(x):
+            v.backward()
+    net(torch.tensor(xs, dtype=torch.float64)).sum().backward()
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == len(model.layers)
+    for layer, linear in zip(model.layers, linears, strict=True):
+        for neuron, wrow, grow, b, gb in zip(layer.neurons, linear.weight.tolist(),
+                                             linear.weight.grad.tolist(), linear.bias.tolist(),
+                                             linear.bias.grad.tolist(), strict=True):
+            assert [w.data for w in neuron.w] == wrow and neuron.b.data == b
+            assert [w.grad for w in neuron.w] == pytest.approx(grow, abs=1e-12, rel=1e-12)
+            assert neuron.b.grad == pytest.approx(gb, abs=1e-12, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("nin", "nouts"), SHAPES)
+def test_round_trip_mlp_torch_mlp_is_exact(nin, nouts, activation):
+    model = MLP(nin, nouts, activation=activation, seed=7)
+    back = MLP.from_torch(model.to_torch())
+    assert type(back) is MLP and back.nin == nin and back.nouts == nouts
+    if len(nouts) > 1:  # a one-layer MLP has no hidden activation to carry
+        assert back.activation == activation
+    assert [p.data.hex() for p in back.parameters()] == [p.data.hex() for p in model.parameters()]
+    for x in _points(nin, n=4):
+        assert _ours(back, x) == _ours(model, x)
+    assert [name for name, _ in back.named_parameters()] == [
+        name for name, _ in model.named_parameters()]
+
+
+def test_from_torch_reads_a_hand_built_float32_module_with_and_without_biases():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Sigmoid(),
+                              torch.nn.Linear(5, 4, bias=False), torch.nn.Sigmoid(),
+                              torch.nn.Linear(4, 2))
+    model = MLP.from_torch(net)
+    assert (model.nin, model.nouts, model.activation) == (3, [5, 4, 2], "sigmoid")
+    assert all(n.b.data == 0.0 for n in model.layers[1].neurons)
+    wide = net.to(torch.float64)  # float32 weights are exact in float64
+    xs = _points(3)
+    for x, row in zip(xs, _torch_rows(wide, xs), strict=True):
+        assert _ours(model, x) == pytest.approx(row, abs=1e-12, rel=1e-12)
+
+
+def test_a_single_linear_is_a_one_layer_mlp():
+    linear = torch.nn.Linear(4, 3, dtype=torch.float64)
+    model = MLP.from_torch(linear)
+    assert (model.nin, model.nouts) == (4, [3])
+    xs = _points(4)
+    for x, row in zip(xs, _torch_rows(linear, xs), strict=True):
+        assert _ours(model, x) == pytest.approx(row, abs=1e-12, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_neuron_and_layer_export_too(activation):
+    neuron = Neuron(3, activation=activation, seed=1)
+    neuron.b.data = 0.3
+    layer = Layer(3, 4, activation=activation, seed=2)
+    xs = _points(3)
+    for x, row in zip(xs, _torch_rows(neuron.to_torch(), xs), strict=True):
+        assert [neuron(x).data] == pytest.approx(row, abs=1e-12, rel=1e-12)
+    for x, row in zip(xs, _torch_rows(layer.to_torch(), xs), strict=True):
+        assert [v.data for v in layer(x)] == pytest.approx(row, abs=1e-12, rel=1e-12)
+
+
+def _bad_modules():
+    nn = torch.nn
+
+    class MyLinear(nn.Linear):  # could compute anything: not taken for a Linear
+        pass
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+
+    yield "not a Sequential", Net(), TypeError, "expected a torch.nn.Sequential.*got Net"
+    yield "dropout", nn.Sequential(nn.Linear(2, 3), nn.Dropout(), nn.Linear(3, 1)), TypeError, \
+        "layer 1 is a Dropout"
+    yield "subclass", nn.Sequential(MyLinear(2, 1)), TypeError, "layer 0 is a MyLinear"
+    yield "empty", nn.Sequential(), ValueError, "empty"
+    yield "shapes", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(4, 1)), ValueError, \
+        "layer 2 .*reads 4 inputs.*gives 3 outputs"
+    yield "last activation", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1),
+                                           nn.Sigmoid()), ValueError, "ends with a sigmoid"
+    yield "mixed", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Tanh(),
+                                 nn.Linear(3, 1)), ValueError, "different activations"
+    yield "some hidden linear", nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 3), nn.Tanh(),
+                                              nn.Linear(3, 1)), ValueError, "different"
+    yield "two activations", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.ReLU(),
+                                           nn.Linear(3, 1)), ValueError, "layer 2.*second"
+    yield "activation first", nn.Sequential(nn.Tanh(), nn.Linear(2, 1)), ValueError, \
+        "layer 0 .*before any Linear"
+    nan = nn.Linear(2, 2)
+    with torch.no_grad():
+        nan.weight[1, 0] = math.nan
+    yield "nan weight", nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nan), ValueError, \
+        r"layer 2 \(Linear\) weight\[1\]\[0\] is not finite"
+    inf = nn.Linear(2, 2)
+    with torch.no_grad():
+        inf.bias[1] = math.inf
+    yield "inf bias", inf, ValueError, r"bias\[0\]\[1\] is not finite"
+
+
+@pytest.mark.parametrize("case", list(_bad_modules()), ids=lambda c: c[0])
+def test_from_torch_refuses_what_an_mlp_cannot_compute(case):
+    _, module, error, match = case
+    with pytest.raises(error, match=match):
+        MLP.from_torch(module)
+
+
+def test_readme_move_to_pytorch_example_runs(tmp_path):
+    text = README.read_text()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+              if "to_torch()" in b and ">>>" not in b]
+    assert len(blocks) == 1, "README.md should hold one plain ```python block using to_torch()"
+    example = tmp_path / "readme_move_to_pytorch.py"
+    example.write_text(blocks[0])
+    namespace = runpy.run_path(str(example))
+    assert namespace["back"].state_dict() == namespace["model"].state_dict()

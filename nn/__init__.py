@@ -9,6 +9,12 @@
 ['accuracy', 'epoch', 'loss', 'lr']
 """
 
+from ._autograd_check import check_autograd as _check_autograd
+
+# Before anything below imports autograd: if `autograd` is another package (HIPS autograd has
+# the same import name), fail here with what was found and the repair command.
+_check_autograd()
+
 from . import datasets, losses, optim
 from .callbacks import Callback, EarlyStopping
 from .module import MLP, Layer, Module, Neuron, StateError

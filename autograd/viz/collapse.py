@@ -49,6 +49,15 @@ class Unit:
     inputs: tuple[Any, ...]
     absorbed: list[Value] = field(default_factory=list)
 
+    def has_bias(self) -> bool:
+        """True when the last input is the constant 1 (its weight, the last, is a bias)."""
+        last = self.inputs[-1]
+        return not isinstance(last, Value) and last == 1.0
+
+    def fan_in(self) -> int:
+        """How many inputs the neuron weighs, not counting the bias's constant 1."""
+        return len(self.inputs) - self.has_bias()
+
     def input_values(self) -> list[Value]:
         """The Value inputs, each once, in argument order."""
         seen: set[Value] = set()

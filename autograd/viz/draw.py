@@ -519,13 +519,17 @@ def draw_dot(
         largest = max((m for m in magnitudes if not math.isnan(m)), default=0.0)
 
     graph_attr = {"rankdir": rankdir}
+    node_attr = {"shape": "record", "style": "filled", "fontname": _FONT, "fontsize": "11"}
+    if collapse is not None:  # compact: a network's layers are tall columns of nodes
+        graph_attr.update(nodesep="0.1", ranksep="0.9")
+        node_attr.update(height="0.3", fontsize="10")
     if collapse == "layer":
         graph_attr["compound"] = "true"
     g = Drawing(
         name="computation_graph",
         graph_attr=graph_attr,
-        node_attr={"shape": "record", "style": "filled", "fontname": _FONT, "fontsize": "11"},
-        edge_attr={"arrowsize": "0.6"},
+        node_attr=node_attr,
+        edge_attr={"arrowsize": "0.6", "fontname": _FONT, "fontsize": "10"},
     )
     g.values_drawn = len(order)
     g.values_omitted = total - len(order)
@@ -591,7 +595,7 @@ def draw_dot(
             if show_grad:
                 fields.append(f"grad\\ {_number(_grad_float(node.grad))}")
             if collapse == "neuron":
-                title = _escape(f"{unit.activation or 'linear'} neuron ({len(unit.inputs)} in)")
+                title = _escape(f"{unit.activation or 'linear'} neuron, {unit.fan_in()} in")
                 if node.label:
                     title = _escape(node.label) + "\\n" + title
                 fields.insert(0, title)
@@ -652,8 +656,8 @@ def draw_dot(
     for i, layer in enumerate(layers):
         first = layer[0]
         title = _escape(
-            f"layer {i + 1}: {len(layer)} \u00d7 {first.activation or 'linear'} neuron"
-            f" ({len(first.inputs)} in)", limit=200)
+            f"layer {i + 1}: {len(layer)} {first.activation or 'linear'} neurons, "
+            f"{first.fan_in()} in", limit=200)
         add(f'\tsubgraph cluster_{i} {{\n\t\tlabel="{title}" style="rounded,filled" '
             f'color="#90a4ae" fillcolor="#f5f7f8" fontname={_FONT} fontsize=11\n')
         body.extend("\t" + s for s in clusters[i])

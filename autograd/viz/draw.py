@@ -576,8 +576,8 @@ def draw_dot(
     if collapse == "layer":
         layers = find_layers(units[n] for n in order if n in units)
         for i, layer in enumerate(layers):
-            for unit in layer:
-                layer_of[unit.out] = i
+            for member in layer:
+                layer_of[member.out] = i
     clusters: list[list[str]] = [[] for _ in layers]
 
     for node in order:

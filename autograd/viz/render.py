@@ -26,6 +26,7 @@ no time or memory limit.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import re
@@ -98,6 +99,11 @@ class _Wasm:
         self._clock_lock = threading.Lock()
         self._running = 0
         self._clock: threading.Thread | None = None
+
+    def close(self) -> None:
+        """Releases the module and the engine (renders must have finished)."""
+        self.module.close()
+        self.engine.close()
 
     # -- the clock: ticks only while some render runs ------------------------------------
 
@@ -193,12 +199,24 @@ def _wasm_renderer() -> _Wasm:
         if _wasm is None:
             try:
                 _wasm = _load_wasm()
+                atexit.unregister(_release_wasm)  # once, however often reloaded
+                atexit.register(_release_wasm)
             except (ImportError, OSError) as exc:
                 raise RendererNotFoundError(
                     f"Cannot render SVG: Graphviz's `dot` is not on PATH and the embedded "
                     f"renderer failed to load ({type(exc).__name__}: {exc}). {INSTALL_HINT}"
                 ) from exc
         return _wasm
+
+
+def _release_wasm() -> None:
+    """Frees the compiled module at exit, while wasmtime can still run its finalizers (left
+    to interpreter teardown they fail noisily, the native library's bindings already gone)."""
+    global _wasm
+    with _load_lock:
+        if _wasm is not None:
+            _wasm.close()
+        _wasm = None
 
 
 def renderer_name() -> str:

@@ -277,6 +277,7 @@ class Drawing(graphviz.Digraph):
         edges: the data flow between DOT nodes as ``(tail, head)`` names, including the links
             a collapsed drawing summarises into one edge.
         root_name: the DOT node of the output.
+        timeout: seconds ``render``/``pipe``/``view`` allow the layout (default 30).
     """
 
     values_drawn: int = 0

@@ -264,3 +264,15 @@ def test_screenshot_of_the_page(browser: Any, tmp_path: Path) -> None:
         SCREENSHOT.write_bytes(data)
     assert SCREENSHOT.exists(), "run with UPDATE_ASSETS=1 to write the README's screenshot"
     assert page.errors == []
+
+
+def test_missing_browser_fails_under_ci_and_skips_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser tests never skip silently in CI."""
+    from tests.autograd import test_viz_browser as this
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="cannot run in CI: no chromium"):
+        this._unavailable("no chromium")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no chromium"):
+        this._unavailable("no chromium")

@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 __all__ = [
@@ -54,6 +55,15 @@ DEFAULT_TIMEOUT = 30.0
 
 #: Most linear memory one embedded render may use, in bytes.
 WASM_MEMORY_LIMIT = 2 << 30
+
+#: Native stack the WebAssembly code may use, in bytes. dot recurses once per rank, and
+#: wasmtime's default (512 KiB) overflowed on a chain of 1,000 ops; wasmtime allows up to
+#: 2 MiB. Renders run on a thread of their own with :data:`RENDER_THREAD_STACK`, so this
+#: much stack is really there whichever thread asked for the render.
+WASM_STACK = 1900 << 10
+
+#: Stack size of the thread each embedded render runs on.
+RENDER_THREAD_STACK = 16 << 20
 
 #: Seconds between ticks of the embedded renderer's clock (the timeout's resolution).
 TICK = 0.05
@@ -94,6 +104,7 @@ class _Wasm:
         self.wasmtime = wasmtime
         config = wasmtime.Config()
         config.epoch_interruption = True
+        config.max_wasm_stack = WASM_STACK
         self.engine = wasmtime.Engine(config)
         self.module = wasmtime.Module(self.engine, wasm)
         self._clock_lock = threading.Lock()
@@ -135,7 +146,15 @@ class _Wasm:
         wasmtime = self.wasmtime
         store = wasmtime.Store(self.engine)
         store.set_limits(memory_size=WASM_MEMORY_LIMIT)
-        store.set_wasi(wasmtime.WasiConfig())  # no files, no output: nothing to inherit
+        wasi = wasmtime.WasiConfig()  # no files; stderr kept to explain a failure
+        stderr = bytearray()
+
+        def keep(chunk: bytes) -> None:
+            if len(stderr) < 4096:
+                stderr.extend(chunk[: 4096 - len(stderr)])
+
+        wasi.stderr_custom = keep
+        store.set_wasi(wasi)
         ticks = 2**62 if math.isinf(timeout) else max(1, math.ceil(timeout / TICK))
         store.set_epoch_deadline(ticks)
         linker = wasmtime.Linker(self.engine)
@@ -169,7 +188,9 @@ class _Wasm:
         except wasmtime.Trap as exc:
             if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                 raise _Expired(time.monotonic() - start) from exc
-            raise
+            raise _Crashed(str(exc), stderr.decode("utf-8", "replace")) from exc
+        except wasmtime.ExitTrap as exc:  # Graphviz called exit(): out of memory, say
+            raise _Crashed(str(exc), stderr.decode("utf-8", "replace")) from exc
         finally:
             self._stop_clock()
             store.close()  # the instance's memory goes now, not at the next collection
@@ -177,6 +198,10 @@ class _Wasm:
 
 class _Rejected(Exception):
     """Graphviz ran and refused the input (a syntax error, say)."""
+
+
+class _Crashed(Exception):
+    """The instance trapped or exited; arguments: wasmtime's message, Graphviz's stderr."""
 
 
 class _Expired(Exception):
@@ -289,26 +314,46 @@ def _render_with_dot(dot: str, source: str, fmt: str, timeout: float) -> bytes:
     return proc.stdout
 
 
+def _on_render_thread(renderer: _Wasm, source: str, fmt: str, timeout: float) -> bytes:
+    """``renderer.render(...)`` on a new thread with a stack of known size (see
+    :data:`WASM_STACK`); its exceptions are re-raised here."""
+    try:
+        previous = threading.stack_size(RENDER_THREAD_STACK)
+    except (ValueError, RuntimeError):  # a platform that cannot size threads: run here
+        return renderer.render(source, fmt, timeout)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="viz-render") as pool:
+        try:
+            future = pool.submit(renderer.render, source, fmt, timeout)  # starts the thread
+        finally:
+            threading.stack_size(previous)
+        return future.result()
+
+
 def _render_with_wasm(source: str, fmt: str, timeout: float) -> bytes:
     renderer = _wasm_renderer()
     try:
-        return renderer.render(source, fmt, timeout)
+        return _on_render_thread(renderer, source, fmt, timeout)
     except _Expired:
         raise _timeout_error(source, timeout, "embedded renderer") from None
     except _Rejected as exc:
         raise RenderError(f"embedded Graphviz rejected the graph: {exc}") from None
-    except Exception as exc:  # a trap: that instance is gone, the next render gets a new one
+    except _Crashed as exc:  # that instance is gone; the next render gets a new one
         nodes, edges = graph_size(source)
-        if "call stack exhausted" in str(exc):
+        trap, said = exc.args
+        if "call stack exhausted" in trap:
             raise RenderError(
                 f"the graph ({nodes:,} nodes, {edges:,} edges) is too deep for the embedded "
                 "renderer's call stack. Draw less of it (draw_dot(root, max_nodes=500), or "
                 "collapse='neuron' / 'layer' for nn networks), or install Graphviz so that the "
                 "system `dot` is used (https://graphviz.org/download/)."
             ) from exc
+        said = " ".join(said.split())
         raise RenderError(
-            f"embedded Graphviz failed on a graph of {nodes:,} nodes and {edges:,} edges: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            f"embedded Graphviz failed on a graph of {nodes:,} nodes and {edges:,} edges"
+            + (f" ({said})" if said else "")
+            + f": {trap.splitlines()[0] if trap else 'trap'}. A large graph may need more "
+            "memory or stack than the embedded renderer has: draw less of it (max_nodes, "
+            "collapse='neuron' or 'layer') or install Graphviz (https://graphviz.org/download/)."
         ) from exc
 
 

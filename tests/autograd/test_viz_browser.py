@@ -268,11 +268,9 @@ def test_screenshot_of_the_page(browser: Any, tmp_path: Path) -> None:
 
 def test_missing_browser_fails_under_ci_and_skips_locally(monkeypatch: pytest.MonkeyPatch) -> None:
     """The browser tests never skip silently in CI."""
-    from tests.autograd import test_viz_browser as this
-
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="cannot run in CI: no chromium"):
-        this._unavailable("no chromium")
+        _unavailable("no chromium")
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="no chromium"):
-        this._unavailable("no chromium")
+        _unavailable("no chromium")

@@ -73,10 +73,28 @@ def moons_boundary(out_dir: Path = ASSETS) -> Path:
     return path
 
 
+def network_by_neuron(out_dir: Path = ASSETS) -> Path:
+    """``network_by_neuron.svg``: one sample through the demo's ``MLP(2, [16, 16, 1])`` after
+    ``backward``, drawn with ``collapse="neuron"``: 33 nodes instead of 402 Values, shaded by
+    |grad|. (The interactive page's screenshot, ``interactive_page.png``, is written by
+    ``UPDATE_ASSETS=1 pytest tests/autograd/test_viz_browser.py``: it needs a browser.)
+    """
+    from autograd.viz import draw_dot, to_svg
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([0.5, -1.0])
+    out.backward()
+    path = out_dir / "network_by_neuron.svg"
+    to_svg(draw_dot(out, collapse="neuron"), path)
+    return path
+
+
 #: Every asset: name (as given on the command line) -> the function that writes it.
 MAKERS: dict[str, Callable[[Path], Path]] = {
     "graph": neuron_graph,
     "moons": moons_boundary,
+    "network": network_by_neuron,
 }
 
 

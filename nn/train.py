@@ -37,6 +37,7 @@ from autograd import Value, no_grad
 from . import losses
 from .arrays import as_sequence, is_integer, is_number
 from .callbacks import Callback
+from .checks import finite_float
 from .module import Module
 from .optim import Optimizer
 
@@ -83,7 +84,7 @@ def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
         raise ValueError("accuracy: no outputs")
     for i, t in enumerate(labs):
         if not is_number(t):
-            raise TypeError(f"accuracy: label {i} must be a number, got {type(t).__name__}")
+            raise TypeError(f"accuracy: label {i} must be a real number, got {type(t).__name__}")
     return sum(_correct(o, t) for o, t in zip(outs, labs, strict=True)) / len(outs)
 
 
@@ -139,17 +140,12 @@ def _floats(out: Any) -> Any:
 
 def _finite(v: Any, where: str, who: str) -> float:
     """``v`` as a finite float, refusing non-numbers (bools included) and NaN/inf."""
-    if not is_number(v):
-        hint = " (convert booleans with astype(int))" if isinstance(v, bool) else ""
-        raise TypeError(f"{who}: {where} must be a number, got {type(v).__name__}{hint}")
-    try:
-        f = float(v)
-    except OverflowError:
-        raise ValueError(f"{who}: {where} is too large for a float") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{who}: {where} is {f!r}; inputs and labels must be finite "
-                         "(drop or impute missing values first)")
-    return f
+    if isinstance(v, bool):
+        raise TypeError(f"{who}: {where} must be a real number, got bool (convert booleans "
+                        "with astype(int))")
+    return finite_float(v, f"{who}: {where}",
+                        advice="; inputs and labels must be finite (drop or impute missing "
+                        "values first)")
 
 
 def _read_inputs(X: Any, name: str, who: str) -> list[Any]:

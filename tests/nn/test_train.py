@@ -514,8 +514,13 @@ def test_bad_rows_and_labels_are_named():
     with pytest.raises(TypeError, match=r"X\[1\]\[0\] \(row 1, column 0\) must be a real number, "
                                         "got str"):
         fit(model, [(0.0, 0.0), ("1", 0.0)], [0, 1], loss=losses.mse, optimizer=opt, epochs=1)
-    with pytest.raises(TypeError, match=r"X\[0\] must be a row of numbers, got NoneType"):
+    with pytest.raises(TypeError, match=r"X\[0\] must be a number or a row of numbers, "
+                                        "got NoneType"):
         fit(model, [None], [0], loss=losses.mse, optimizer=opt, epochs=1)
+    with pytest.raises(TypeError, match=r"y\[1\] must be a number or a row of numbers, got str"):
+        fit(model, [(0.0, 0.0), (1.0, 1.0)], [0, "1"], loss=losses.mse, optimizer=opt, epochs=1)
+    with pytest.raises(TypeError, match=r"X\[0\] must be a real number, got bool \(convert"):
+        fit(model, [True], [0], loss=losses.mse, optimizer=opt, epochs=1)
     with pytest.raises(TypeError, match=r"y\[0\] must be a real number, got bool"):
         fit(model, [(0.0, 0.0), (1.0, 1.0)], [False, True], loss=losses.mse, optimizer=opt,
             epochs=1)

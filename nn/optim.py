@@ -307,7 +307,7 @@ class Optimizer:
         if len(entries) != n:
             raise StateError(f"{who}: 'state' has {len(entries)} entries, but this optimizer "
                              f"has {n} parameters")
-        state = [self._state_from_dict(e, settings, f"{who}: state[{i}]")
+        state = [self._entry_from_dict(e, settings, f"{who}: state[{i}]")
                  for i, e in enumerate(entries)]
         return settings, state
 
@@ -319,8 +319,15 @@ class Optimizer:
         """One parameter's internal state as a plain dict (``{}`` for ``None``)."""
         raise NotImplementedError
 
-    def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        """One parameter's checked internal state from a plain dict."""
+    def _entry_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
+        """One parameter's internal state from its entry: ``None`` for ``{}`` (no update yet),
+        else the checked buffers; the keys must be exactly those ``settings`` call for."""
+        _check_keys(e, () if e == {} else self._state_keys(settings), where)
+        return self._state_from_dict(e, settings, where) if e else None
+
+    def _state_from_dict(self, e: Mapping[str, Any], settings: Mapping[str, Any],
+                         where: str) -> Any:
+        """One updated parameter's checked internal state from its entry (keys checked)."""
         raise NotImplementedError
 
 
@@ -438,10 +445,8 @@ class SGD(Optimizer):
     def _state_to_dict(self, s: Any) -> dict[str, Any]:
         return {} if s is None else {"momentum_buffer": s}
 
-    def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        _check_keys(e, () if e == {} else self._state_keys(settings), where)
-        if not e:
-            return None
+    def _state_from_dict(self, e: Mapping[str, Any], settings: Mapping[str, Any],
+                         where: str) -> Any:
         if settings["momentum"] == 0.0:
             raise StateError(f"{where}: has a momentum buffer, but momentum is 0")
         return finite_float(e["momentum_buffer"], f"{where}['momentum_buffer']")
@@ -566,10 +571,8 @@ class Adam(Optimizer):
             out["max_exp_avg_sq"] = v_max
         return out
 
-    def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        _check_keys(e, () if e == {} else self._state_keys(settings), where)
-        if not e:
-            return None
+    def _state_from_dict(self, e: Mapping[str, Any], settings: Mapping[str, Any],
+                         where: str) -> Any:
         t = _step_count(e["step"], f"{where}['step']")
         m = finite_float(e["exp_avg"], f"{where}['exp_avg']")
         v = _non_negative(e["exp_avg_sq"], f"{where}['exp_avg_sq']")

@@ -22,7 +22,7 @@ import math
 import os
 import random
 import reprlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from autograd import Value, dot, matvec
@@ -323,6 +323,7 @@ def _rng(seed: Seed, who: str) -> random.Random:
 
 
 def _check_count(n: Any, what: str) -> int:
+    """``n`` when it is an int >= 1 (a layer size); ``what`` names it in the error."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r}")
     if n < 1:
@@ -331,6 +332,7 @@ def _check_count(n: Any, what: str) -> int:
 
 
 def _check_activation(activation: Any, who: str) -> str | None:
+    """``activation`` when it is one of :data:`ACTIVATIONS`, else a ValueError listing them."""
     if activation is None or (type(activation) is str and activation in ACTIVATIONS):
         return activation
     raise ValueError(f"{who}: unknown activation {activation!r}; "
@@ -341,6 +343,11 @@ def _check_activation(activation: Any, who: str) -> str | None:
 # Var(w) = gain^2 / nin, i.e. bound = gain * sqrt(3 / nin). The gains are torch's
 # ``calculate_gain`` values, so signals keep their scale through deep stacks.
 _GAIN = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, None: 1.0}
+
+# The Value method each activation applies to a neuron's weighted sum (None: linear).
+_NONLINEARITY: dict[str | None, Callable[[Value], Value] | None] = {
+    "relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, None: None,
+}
 
 
 def _check_inputs(x: Any, nin: int, who: str) -> Sequence[Any]:
@@ -404,14 +411,8 @@ class Neuron(Module):
     def _forward(self, x1: list[Any]) -> Value:
         """Output for inputs already extended with the bias input 1.0 (no checks)."""
         act = dot(self._wb, x1)
-        activation = self.activation
-        if activation == "relu":
-            return act.relu()
-        if activation is None:
-            return act
-        if activation == "tanh":
-            return act.tanh()
-        return act.sigmoid()
+        nonlinearity = _NONLINEARITY[self.activation]
+        return act if nonlinearity is None else nonlinearity(act)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Same as calling: the neuron's output (for code written the PyTorch way)."""
@@ -459,14 +460,8 @@ class Layer(Module):
         shared input examined once.
         """
         sums = matvec([n._wb for n in self.neurons], x1, rows_are_values=True)
-        activation = self.activation
-        if activation == "relu":
-            return [s.relu() for s in sums]
-        if activation is None:
-            return sums
-        if activation == "tanh":
-            return [s.tanh() for s in sums]
-        return [s.sigmoid() for s in sums]
+        nonlinearity = _NONLINEARITY[self.activation]
+        return sums if nonlinearity is None else [nonlinearity(s) for s in sums]
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         """Same as calling: the layer's outputs (for code written the PyTorch way)."""

@@ -47,6 +47,11 @@ __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 _T = TypeVar("_T")
 _STATE_VERSION = 1
 
+# Checks of settings and state entries (a ``SETTINGS`` table maps each setting to one): each
+# takes the value and its name for messages (``where``), and returns the value normalised
+# (ints to floats, a betas list to a tuple) or raises TypeError / ValueError naming it.
+_Check = Callable[[Any, str], Any]
+
 
 def _non_negative(x: Any, where: str) -> float:
     f = finite_float(x, where)
@@ -85,9 +90,6 @@ def _step_count(x: Any, where: str) -> int:
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < 1:
         raise ValueError(f"{where} must be an int >= 1, got {short_repr(x)}")
     return int(x)
-
-
-_Check = Callable[[Any, str], Any]
 
 
 class _Setting(Generic[_T]):

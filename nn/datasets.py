@@ -20,9 +20,10 @@ __all__ = ["circles", "moons", "spirals", "xor"]
 Data = tuple[list[tuple[float, float]], list[int]]
 
 
-def _check(n: int, noise: float, seed: int, who: str, *, minimum: int = 1) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{who}: n must be an int >= {minimum}, got {n!r}")
+def _check(n: int, noise: float, seed: int, who: str) -> None:
+    """Refuses a sample count below 1, a negative or non-finite noise, and a non-int seed."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{who}: n must be an int >= 1, got {n!r}")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (
         math.isfinite(noise) and noise >= 0
     ):
@@ -32,6 +33,7 @@ def _check(n: int, noise: float, seed: int, who: str, *, minimum: int = 1) -> No
 
 
 def _shuffled(points: list[tuple[float, float]], labels: list[int], rng: random.Random) -> Data:
+    """Points and labels in one random order, so that any prefix mixes the classes."""
     order = list(range(len(points)))
     rng.shuffle(order)
     return [points[i] for i in order], [labels[i] for i in order]
@@ -114,7 +116,7 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.1, seed: int = 0) -
     over half a turn), plus Gaussian noise of standard deviation ``noise`` on the angle.
     Points are shared out as evenly as possible (earlier arms get the remainder).
     """
-    _check(n, noise, seed, "spirals", minimum=1)
+    _check(n, noise, seed, "spirals")
     if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
         raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
     rng = random.Random(seed)

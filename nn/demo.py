@@ -84,6 +84,29 @@ def _scores(model: Callable[[Any], Any], points: Sequence[Sequence[float]]) -> l
         return [float(model(list(p))) for p in points]
 
 
+def _pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend (no display needed), imported only when a plot
+    is drawn; None, after printing what to install, when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(MATPLOTLIB_HINT)
+        return None
+    return plt
+
+
+def _save(fig: Any, ax: Any, title: str, path: str | os.PathLike[str]) -> None:
+    """Titles ``ax`` (when ``title`` is given) and writes ``fig`` to ``path``, leaving out
+    matplotlib's version stamp (so the file does not change with the matplotlib release)."""
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(os.fspath(path), metadata={"Software": None})
+
+
 def plot_decision_boundary(
     model: Callable[[Any], Any],
     X: Sequence[Sequence[float]],
@@ -98,13 +121,8 @@ def plot_decision_boundary(
     matplotlib is imported here (with the Agg backend, so no display is needed), not at module
     import. Returns False, after printing what to install, when matplotlib is missing.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(MATPLOTLIB_HINT)
+    plt = _pyplot()
+    if plt is None:
         return False
     xs = [p[0] for p in X]
     ys = [p[1] for p in X]
@@ -125,10 +143,7 @@ def plot_decision_boundary(
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_aspect("equal")
-        if title:
-            ax.set_title(title)
-        fig.tight_layout()
-        fig.savefig(os.fspath(path), metadata={"Software": None})
+        _save(fig, ax, title, path)
     finally:
         plt.close(fig)
     return True
@@ -148,13 +163,8 @@ def plot_loss_curve(
     adds the model after the last step at x = len(history). Returns False, after printing what
     to install, when matplotlib is missing.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(MATPLOTLIB_HINT)
+    plt = _pyplot()
+    if plt is None:
         return False
     steps = list(range(len(history) + (final is not None)))
     records = [*history, final] if final is not None else list(history)
@@ -171,10 +181,7 @@ def plot_loss_curve(
             acc.set_ylabel("accuracy")
             acc.set_ylim(0.0, 1.05)
             fig.legend(loc="center right", bbox_to_anchor=(0.85, 0.5))
-        if title:
-            ax.set_title(title)
-        fig.tight_layout()
-        fig.savefig(os.fspath(path), metadata={"Software": None})
+        _save(fig, ax, title, path)
     finally:
         plt.close(fig)
     return True

@@ -19,13 +19,13 @@ classification losses.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from autograd import Value, dot, logsumexp, mean, relu, softplus
 
 from .arrays import as_sequence, is_integer, is_number
+from .checks import finite_float
 
 __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l1", "mse", "smooth_l1",
@@ -55,17 +55,9 @@ def _row(x: Any) -> list[Any] | tuple[Any, ...] | None:
 
 def _number(t: Any, name: str, where: str) -> float:
     """``t`` as a finite float (any real number but a bool; a Value's data)."""
-    if not is_number(t):
-        if isinstance(t, Value):
-            return t.data  # constants given as Values are allowed; they get no gradient here
-        raise TypeError(f"{name}: {where} must be a number, got {type(t).__name__}: {t!r}")
-    try:
-        t = float(t)
-    except OverflowError:
-        raise ValueError(f"{name}: {where} is too large for a float") from None
-    if not math.isfinite(t):
-        raise ValueError(f"{name}: {where} is not finite ({t!r})")
-    return t
+    if isinstance(t, Value):
+        return t.data  # constants given as Values are allowed; they get no gradient here
+    return finite_float(t, f"{name}: {where}")
 
 
 def _prediction(p: Any, name: str, where: str) -> Any:

@@ -1,4 +1,4 @@
-"""Modules: parameter bookkeeping, state files, and the ``Neuron`` / ``Layer`` / ``MLP`` stack.
+"""Modules: the ``Module`` base class and the ``Neuron`` / ``Layer`` / ``MLP`` stack.
 
 A :class:`Module` finds its parameters by walking its public attributes in definition order:
 a ``Value`` is a parameter, a ``Module`` is a child, and lists, tuples and dicts of either
@@ -12,27 +12,25 @@ A name part holding parameters may not contain ``.`` (an attribute ``"a.0"`` bes
 ``a`` would make two parameters share one name), so names are never ambiguous.
 
 State files are JSON (no pickle: loading a file never runs code). ``load_state_dict`` and
-``load`` check everything before assigning anything, so a bad file leaves the model untouched.
+``load`` check everything before assigning anything, so a bad file leaves the model untouched;
+the checks and the file format are in :mod:`nn.state`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import numbers
 import os
 import random
 import reprlib
-import secrets
-import stat
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from autograd import Value, dot, matvec
 
 from .arrays import as_sequence
+from .checks import short_repr
 from .export import Dense, dense_from_torch, dense_to_torch
+from .state import PathLike, StateError, checked_state_values, read_state_file, write_state_file
 
 if TYPE_CHECKING:
     import torch
@@ -43,53 +41,6 @@ ACTIVATIONS: tuple[str | None, ...] = ("relu", "tanh", "sigmoid", None)
 """The accepted ``activation`` arguments (``None`` is linear)."""
 
 Seed = int | random.Random | None
-PathLike = str | os.PathLike[str]
-
-_FORMAT = "valuegrad.state_dict"
-_VERSION = 1
-
-# State files: a file is refused, unparsed, past 1 MiB plus four times the largest file `save`
-# can write for the model's parameter names (so reformatted files pass, junk cannot eat memory).
-_FILE_SLACK = 1 << 20
-_FILE_FACTOR = 4
-_FLOAT_ENTRY = 32  # `  "name": -2.2250738585072014e-308,\n` without the name: at most 32 bytes
-
-# Temporary files of `save`: `.<target name>.valuegrad-<random>.tmp` beside the target. One
-# left by a killed save is removed by a later save to the same folder once a minute old.
-_TMP_MARK = ".valuegrad-"
-_TMP_SUFFIX = ".tmp"
-_TMP_STALE_SECONDS = 60.0
-_TMP_NAME_CHARS = 100  # of the target's name kept in the temporary's (names stay < 255 bytes)
-
-
-class StateError(ValueError):
-    """A state dict or state file that cannot be loaded (a ``ValueError``).
-
-    The message names the offending key; the model was left unchanged.
-    """
-
-
-def _short(value: Any) -> str:
-    """``repr(value)`` cut to about 100 characters, for error messages (never raises)."""
-    if isinstance(value, str) and len(value) > 100:
-        return f"{value[:80]!r}... ({len(value)} characters)"
-    if isinstance(value, (bytes, bytearray)) and len(value) > 100:
-        return f"{bytes(value[:80])!r}... ({len(value)} bytes)"
-    try:
-        return _REPR.repr(value)
-    except (ValueError, TypeError, AttributeError, RuntimeError):  # e.g. an int too long
-        return f"<{type(value).__name__} object>"
-
-
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 100
-_REPR.maxlevel = 2
-
-
-def _some(keys: list[str], limit: int = 5) -> str:
-    """The first ``limit`` keys, quoted and cut short, then how many more there are."""
-    text = ", ".join(_short(k) for k in keys[:limit])
-    return text + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
 
 
 class Module:
@@ -141,7 +92,7 @@ class Module:
             assert isinstance(name, str)
             if name in names:
                 raise ValueError(f"two parameters of {type(self).__name__} would both be named "
-                                 f"{_short(name)}: rename a dict key or attribute")
+                                 f"{short_repr(name)}: rename a dict key or attribute")
             names[name] = p
         return list(names.items())
 
@@ -186,9 +137,7 @@ class Module:
                 unexpected, or a value is not a finite real number (bools and strings are
                 refused). Nothing is changed when it raises.
         """
-        params, values = self._check_state(state, "state_dict")
-        for p, v in zip(params, values, strict=True):
-            p.data = v
+        self._assign(state, "state_dict")
 
     def save(self, path: PathLike) -> None:
         """Writes the state to ``path`` as JSON, atomically.
@@ -200,17 +149,12 @@ class Module:
         umask). Saving through a symlink writes the file it points to and keeps the link.
         Temporary files are named ``.<name>.valuegrad-<random>.tmp``; one that a killed save
         left behind is deleted by a later save into the same folder once it is a minute old.
+
+        Raises:
+            ValueError: a parameter is not finite (JSON cannot hold it); nothing is written.
+            OSError: the file cannot be written; an existing one is left as it was.
         """
-        state = self.state_dict()
-        for name, v in state.items():
-            if not math.isfinite(v):
-                raise ValueError(f"cannot save: parameter {_short(name)} is not finite ({v!r})")
-        text = json.dumps(
-            {"format": _FORMAT, "version": _VERSION, "model": repr(self), "state": state},
-            indent=1,
-            allow_nan=False,
-        )
-        _write_atomically(os.fspath(path), (text + "\n").encode("utf-8"))
+        write_state_file(path, self.state_dict(), repr(self))
 
     def load(self, path: PathLike) -> None:
         """Reads a file written by :meth:`save` into this model.
@@ -225,59 +169,15 @@ class Module:
                 checks of :meth:`load_state_dict`. Nothing is changed then.
             OSError: the file cannot be read.
         """
-        path = os.fspath(path)
         names = [name for name, _ in self.named_parameters()]
-        limit = _FILE_SLACK + _FILE_FACTOR * sum(len(json.dumps(n)) + _FLOAT_ENTRY for n in names)
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size  # 0 for devices and pipes: read to find out
-            raw = b"" if size > limit else f.read(limit + 1)
-        if size > limit or len(raw) > limit:
-            raise StateError(f"{path}: larger than {limit} bytes, the most a state file of this "
-                             f"model ({len(names)} parameters) may hold")
-        try:
-            doc = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
-        except RecursionError:
-            raise StateError(f"{path}: not a valid state file: nested too deeply") from None
-        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, duplicate keys
-            raise StateError(f"{path}: not a valid state file: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-            raise StateError(f"{path}: not a valuegrad state file (no format {_FORMAT!r})")
-        version = doc.get("version")
-        if type(version) is not int or version != _VERSION:
-            raise StateError(f"{path}: unsupported state file version {_short(version)}")
-        if "state" not in doc:
-            raise StateError(f"{path}: state file has no 'state' entry")
-        params, values = self._check_state(doc["state"], path)
-        for p, v in zip(params, values, strict=True):
-            p.data = v
+        self._assign(read_state_file(path, names), os.fspath(path))
 
-    def _check_state(self, state: Any, where: str) -> tuple[list[Value], list[float]]:
-        """The parameters and the values ``state`` gives them, or StateError naming the key."""
-        if not isinstance(state, Mapping):
-            raise StateError(f"{where}: expected a mapping of name -> float, got "
-                             f"{type(state).__name__}")
+    def _assign(self, state: Any, where: str) -> None:
+        """Checks all of ``state`` first, then sets every parameter from it."""
         named = self.named_parameters()
-        missing = [k for k, _ in named if k not in state]
-        if missing:
-            raise StateError(f"{where}: missing key(s) {_some(missing)}")
-        known = {k for k, _ in named}
-        extra = [k for k in state if k not in known]
-        if extra:
-            raise StateError(f"{where}: unexpected key(s) {_some(extra)}")
-        values = []
-        for k, _ in named:
-            v = state[k]
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise StateError(f"{where}: key {k!r} must be a real number, got "
-                                 f"{type(v).__name__}: {_short(v)}")
-            try:
-                f = float(v)
-            except OverflowError:
-                raise StateError(f"{where}: key {k!r} is too large for a float") from None
-            if not math.isfinite(f):
-                raise StateError(f"{where}: key {k!r} is not finite ({f!r})")
-            values.append(f)
-        return [p for _, p in named], values
+        values = checked_state_values([name for name, _ in named], state, where)
+        for (_, p), v in zip(named, values, strict=True):
+            p.data = v
 
     # -- display -------------------------------------------------------------------------
 
@@ -300,15 +200,6 @@ class Module:
         if len(lines) == 1 and not lines[0].startswith("("):
             return f"{type(self).__name__}({lines[0]})"
         return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {_short(k)}")
-        out[k] = v
-    return out
 
 
 def _parts(obj: Any) -> list[tuple[Any, Any]] | None:
@@ -336,18 +227,18 @@ def _join(prefix: str | _BadName, part: Any) -> str | _BadName:
     """``prefix.part``, or a _BadName when ``part`` would make parameter names ambiguous."""
     if type(prefix) is _BadName:
         return prefix
-    where = _short(prefix or "the module")
+    where = short_repr(prefix or "the module")
     if isinstance(part, str):
         if not part or "." in part:
             return _BadName(ValueError(
-                f"parameters under {where}: the name part {_short(part)} is empty or holds "
+                f"parameters under {where}: the name part {short_repr(part)} is empty or holds "
                 "'.', which would make parameter names ambiguous; rename it"))
         text = part
     elif isinstance(part, int) and not isinstance(part, bool):
         text = str(int(part))
     else:
         return _BadName(TypeError(
-            f"parameters under {where} sit in a dict whose key {_short(part)} is a "
+            f"parameters under {where} sit in a dict whose key {short_repr(part)} is a "
             f"{type(part).__name__}: use str or int keys"))
     return f"{prefix}.{text}" if prefix else text
 
@@ -413,61 +304,6 @@ def _children(module: Module) -> list[tuple[str, Module]]:
     return out
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Replaces the file at ``path`` (through symlinks) by ``data``: all of it or nothing."""
-    target = os.path.realpath(path)  # through a symlink: write its target, keep the link
-    folder, name = os.path.split(target)
-    prefix = f".{name[:_TMP_NAME_CHARS]}{_TMP_MARK}"
-    _remove_stale_temporaries(folder, prefix)
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None  # a new file: the mode open() gives, 0o666 less the umask
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    tmp = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}{_TMP_SUFFIX}")
-    fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if mode is not None and hasattr(os, "fchmod"):
-                os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:  # pragma: no cover - replaced already
-            pass
-        raise
-
-
-def _remove_stale_temporaries(folder: str, prefix: str) -> None:
-    """Deletes temporary files of ours for this target that a killed save left behind.
-
-    Only regular files named like ours (``<prefix><hex>.tmp``) and untouched for a minute: a
-    save in progress keeps writing its file, and a save takes well under a minute.
-    """
-    now = time.time()
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
-            continue
-        token = name[len(prefix):-len(_TMP_SUFFIX)]
-        if len(token) != 16 or any(c not in "0123456789abcdef" for c in token):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > _TMP_STALE_SECONDS:
-                os.unlink(entry.path)
-        except OSError:  # gone already, or not ours to delete
-            continue
-
-
 # ---------------------------------------------------------------------------------------------
 # Arguments and initialisation.
 # ---------------------------------------------------------------------------------------------
@@ -487,6 +323,7 @@ def _rng(seed: Seed, who: str) -> random.Random:
 
 
 def _check_count(n: Any, what: str) -> int:
+    """``n`` when it is an int >= 1 (a layer size); ``what`` names it in the error."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r}")
     if n < 1:
@@ -495,6 +332,7 @@ def _check_count(n: Any, what: str) -> int:
 
 
 def _check_activation(activation: Any, who: str) -> str | None:
+    """``activation`` when it is one of :data:`ACTIVATIONS`, else a ValueError listing them."""
     if activation is None or (type(activation) is str and activation in ACTIVATIONS):
         return activation
     raise ValueError(f"{who}: unknown activation {activation!r}; "
@@ -505,6 +343,11 @@ def _check_activation(activation: Any, who: str) -> str | None:
 # Var(w) = gain^2 / nin, i.e. bound = gain * sqrt(3 / nin). The gains are torch's
 # ``calculate_gain`` values, so signals keep their scale through deep stacks.
 _GAIN = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, None: 1.0}
+
+# The Value method each activation applies to a neuron's weighted sum (None: linear).
+_NONLINEARITY: dict[str | None, Callable[[Value], Value] | None] = {
+    "relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, None: None,
+}
 
 
 def _check_inputs(x: Any, nin: int, who: str) -> Sequence[Any]:
@@ -568,14 +411,8 @@ class Neuron(Module):
     def _forward(self, x1: list[Any]) -> Value:
         """Output for inputs already extended with the bias input 1.0 (no checks)."""
         act = dot(self._wb, x1)
-        activation = self.activation
-        if activation == "relu":
-            return act.relu()
-        if activation is None:
-            return act
-        if activation == "tanh":
-            return act.tanh()
-        return act.sigmoid()
+        nonlinearity = _NONLINEARITY[self.activation]
+        return act if nonlinearity is None else nonlinearity(act)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Same as calling: the neuron's output (for code written the PyTorch way)."""
@@ -623,14 +460,8 @@ class Layer(Module):
         shared input examined once.
         """
         sums = matvec([n._wb for n in self.neurons], x1, rows_are_values=True)
-        activation = self.activation
-        if activation == "relu":
-            return [s.relu() for s in sums]
-        if activation is None:
-            return sums
-        if activation == "tanh":
-            return [s.tanh() for s in sums]
-        return [s.sigmoid() for s in sums]
+        nonlinearity = _NONLINEARITY[self.activation]
+        return sums if nonlinearity is None else [nonlinearity(s) for s in sums]
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         """Same as calling: the layer's outputs (for code written the PyTorch way)."""

@@ -39,49 +39,36 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from autograd import Value
 
-from .module import StateError
+from .checks import finite_float, short_repr
+from .state import StateError
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 _T = TypeVar("_T")
 _STATE_VERSION = 1
 
-
-def _show(x: Any) -> str:
-    """``repr(x)``, cut short so an error message never embeds a huge value."""
-    text = repr(x)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _real(x: Any, where: str) -> float:
-    """A finite real number (``bool`` excluded) as a float; ``where`` names it in errors."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {_show(x)}")
-    try:
-        f = float(x)
-    except OverflowError:
-        raise ValueError(f"{where} is too large for a float: {_show(x)}") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{where} must be finite, got {f!r}")
-    return f
+# Checks of settings and state entries (a ``SETTINGS`` table maps each setting to one): each
+# takes the value and its name for messages (``where``), and returns the value normalised
+# (ints to floats, a betas list to a tuple) or raises TypeError / ValueError naming it.
+_Check = Callable[[Any, str], Any]
 
 
 def _non_negative(x: Any, where: str) -> float:
-    f = _real(x, where)
+    f = finite_float(x, where)
     if f < 0.0:
         raise ValueError(f"{where} must be >= 0, got {f!r}")
     return f
 
 
 def _unit_interval(x: Any, where: str) -> float:
-    f = _real(x, where)
+    f = finite_float(x, where)
     if not 0.0 <= f <= 1.0:
         raise ValueError(f"{where} must be in [0, 1], got {f!r}")
     return f
 
 
 def _beta(x: Any, where: str) -> float:
-    f = _real(x, where)
+    f = finite_float(x, where)
     if not 0.0 <= f < 1.0:
         raise ValueError(f"{where} must be in [0, 1), got {f!r}")
     return f
@@ -89,23 +76,20 @@ def _beta(x: Any, where: str) -> float:
 
 def _betas(x: Any, where: str) -> tuple[float, float]:
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != 2:
-        raise ValueError(f"{where} must be a pair of numbers (beta1, beta2), got {_show(x)}")
+        raise ValueError(f"{where} must be a pair of numbers (beta1, beta2), got {short_repr(x)}")
     return (_beta(x[0], f"{where}[0]"), _beta(x[1], f"{where}[1]"))
 
 
 def _flag(x: Any, where: str) -> bool:
     if not isinstance(x, bool):
-        raise TypeError(f"{where} must be True or False, got {type(x).__name__}: {_show(x)}")
+        raise TypeError(f"{where} must be True or False, got {type(x).__name__}: {short_repr(x)}")
     return x
 
 
 def _step_count(x: Any, where: str) -> int:
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < 1:
-        raise ValueError(f"{where} must be an int >= 1, got {_show(x)}")
+        raise ValueError(f"{where} must be an int >= 1, got {short_repr(x)}")
     return int(x)
-
-
-_Check = Callable[[Any, str], Any]
 
 
 class _Setting(Generic[_T]):
@@ -308,11 +292,11 @@ class Optimizer:
         _check_keys(d, ("optimizer", "version", "hyperparameters", "state"),
                     f"{who}: the state dict")
         if d["optimizer"] != kind:
-            raise StateError(f"{who}: 'optimizer' is {_show(d['optimizer'])}: this state is not "
+            raise StateError(f"{who}: 'optimizer' is {short_repr(d['optimizer'])}: this state is not "
                              f"for {kind}")
         version = d["version"]
         if isinstance(version, bool) or version != _STATE_VERSION:
-            raise StateError(f"{who}: unsupported 'version' {_show(version)} "
+            raise StateError(f"{who}: unsupported 'version' {short_repr(version)} "
                              f"(this code reads {_STATE_VERSION})")
         hyper = d["hyperparameters"]
         _check_keys(hyper, tuple(self.SETTINGS), f"{who}: hyperparameters")
@@ -325,7 +309,7 @@ class Optimizer:
         if len(entries) != n:
             raise StateError(f"{who}: 'state' has {len(entries)} entries, but this optimizer "
                              f"has {n} parameters")
-        state = [self._state_from_dict(e, settings, f"{who}: state[{i}]")
+        state = [self._entry_from_dict(e, settings, f"{who}: state[{i}]")
                  for i, e in enumerate(entries)]
         return settings, state
 
@@ -337,8 +321,15 @@ class Optimizer:
         """One parameter's internal state as a plain dict (``{}`` for ``None``)."""
         raise NotImplementedError
 
-    def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        """One parameter's checked internal state from a plain dict."""
+    def _entry_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
+        """One parameter's internal state from its entry: ``None`` for ``{}`` (no update yet),
+        else the checked buffers; the keys must be exactly those ``settings`` call for."""
+        _check_keys(e, () if e == {} else self._state_keys(settings), where)
+        return self._state_from_dict(e, settings, where) if e else None
+
+    def _state_from_dict(self, e: Mapping[str, Any], settings: Mapping[str, Any],
+                         where: str) -> Any:
+        """One updated parameter's checked internal state from its entry (keys checked)."""
         raise NotImplementedError
 
 
@@ -362,7 +353,7 @@ def _check_keys(d: Any, keys: tuple[str, ...], where: str) -> None:
         raise StateError(f"{where} is missing key(s) {', '.join(map(repr, missing))}")
     extra = [k for k in d if k not in keys]
     if extra:
-        raise StateError(f"{where} has unexpected key(s) {', '.join(_show(k) for k in extra[:5])}")
+        raise StateError(f"{where} has unexpected key(s) {', '.join(short_repr(k) for k in extra[:5])}")
 
 
 class SGD(Optimizer):
@@ -456,13 +447,11 @@ class SGD(Optimizer):
     def _state_to_dict(self, s: Any) -> dict[str, Any]:
         return {} if s is None else {"momentum_buffer": s}
 
-    def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        _check_keys(e, () if e == {} else self._state_keys(settings), where)
-        if not e:
-            return None
+    def _state_from_dict(self, e: Mapping[str, Any], settings: Mapping[str, Any],
+                         where: str) -> Any:
         if settings["momentum"] == 0.0:
             raise StateError(f"{where}: has a momentum buffer, but momentum is 0")
-        return _real(e["momentum_buffer"], f"{where}['momentum_buffer']")
+        return finite_float(e["momentum_buffer"], f"{where}['momentum_buffer']")
 
 
 class Adam(Optimizer):
@@ -584,12 +573,10 @@ class Adam(Optimizer):
             out["max_exp_avg_sq"] = v_max
         return out
 
-    def _state_from_dict(self, e: Any, settings: Mapping[str, Any], where: str) -> Any:
-        _check_keys(e, () if e == {} else self._state_keys(settings), where)
-        if not e:
-            return None
+    def _state_from_dict(self, e: Mapping[str, Any], settings: Mapping[str, Any],
+                         where: str) -> Any:
         t = _step_count(e["step"], f"{where}['step']")
-        m = _real(e["exp_avg"], f"{where}['exp_avg']")
+        m = finite_float(e["exp_avg"], f"{where}['exp_avg']")
         v = _non_negative(e["exp_avg_sq"], f"{where}['exp_avg_sq']")
         v_max = 0.0
         if settings["amsgrad"]:

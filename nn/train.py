@@ -37,6 +37,7 @@ from autograd import Value, no_grad
 from . import losses
 from .arrays import as_sequence, is_integer, is_number
 from .callbacks import Callback
+from .checks import finite_float
 from .module import Module
 from .optim import Optimizer
 
@@ -58,8 +59,8 @@ def _correct(out: Any, label: Any) -> bool:
     row = as_sequence(out) if not isinstance(out, Value) else None
     if row is not None:
         best = max(range(len(row)), key=lambda k: float(row[k]))
-        return best == label
-    return (float(out) > 0) == (label > 0)
+        return bool(best == label)
+    return (float(out) > 0) == (float(label) > 0)
 
 
 def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
@@ -83,7 +84,7 @@ def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
         raise ValueError("accuracy: no outputs")
     for i, t in enumerate(labs):
         if not is_number(t):
-            raise TypeError(f"accuracy: label {i} must be a number, got {type(t).__name__}")
+            raise TypeError(f"accuracy: label {i} must be a real number, got {type(t).__name__}")
     return sum(_correct(o, t) for o, t in zip(outs, labs, strict=True)) / len(outs)
 
 
@@ -139,53 +140,12 @@ def _floats(out: Any) -> Any:
 
 def _finite(v: Any, where: str, who: str) -> float:
     """``v`` as a finite float, refusing non-numbers (bools included) and NaN/inf."""
-    if not is_number(v):
-        hint = " (convert booleans with astype(int))" if isinstance(v, bool) else ""
-        raise TypeError(f"{who}: {where} must be a number, got {type(v).__name__}{hint}")
-    try:
-        f = float(v)
-    except OverflowError:
-        raise ValueError(f"{who}: {where} is too large for a float") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{who}: {where} is {f!r}; inputs and labels must be finite "
-                         "(drop or impute missing values first)")
-    return f
-
-
-def _read_inputs(X: Any, name: str, who: str) -> list[Any]:
-    """Input rows as lists of finite floats (a row that is one number stays one float)."""
-    rows = as_sequence(X)
-    if rows is None:
-        raise TypeError(f"{who}: {name} must be a list or array of input rows, "
-                        f"got {type(X).__name__}")
-    out: list[Any] = []
-    for i, row in enumerate(rows):
-        if is_number(row):
-            out.append(_finite(row, f"{name}[{i}]", who))
-            continue
-        items = as_sequence(row)
-        if items is None:
-            raise TypeError(f"{who}: {name}[{i}] must be a row of numbers, "
-                            f"got {type(row).__name__}")
-        out.append([_finite(v, f"{name}[{i}][{j}] (row {i}, column {j})", who)
-                    for j, v in enumerate(items)])
-    return out
-
-
-def _read_labels(y: Any, name: str, who: str) -> list[Any]:
-    """Labels as Python ints/floats (or lists of them), checked finite."""
-    labels = as_sequence(y)
-    if labels is None:
-        raise TypeError(f"{who}: {name} must be a list or array of labels, "
-                        f"got {type(y).__name__}")
-    out: list[Any] = []
-    for i, t in enumerate(labels):
-        items = None if is_number(t) else as_sequence(t)
-        if items is None:
-            out.append(_check_label(t, f"{name}[{i}]", who))
-        else:
-            out.append([_check_label(v, f"{name}[{i}][{j}]", who) for j, v in enumerate(items)])
-    return out
+    if isinstance(v, bool):
+        raise TypeError(f"{who}: {where} must be a real number, got bool (convert booleans "
+                        "with astype(int))")
+    return finite_float(v, f"{who}: {where}",
+                        advice="; inputs and labels must be finite (drop or impute missing "
+                        "values first)")
 
 
 def _check_label(t: Any, where: str, who: str) -> int | float:
@@ -194,9 +154,36 @@ def _check_label(t: Any, where: str, who: str) -> int | float:
     return int(t) if is_integer(t) else f
 
 
+def _read_items(
+    data: Any, name: str, what: str, who: str, read: Callable[[Any, str, str], Any]
+) -> list[Any]:
+    """The items of ``data``, each a number or a row of numbers, every number through ``read``.
+
+    ``read(number, where, who)`` checks and converts one number (``_finite`` for inputs,
+    ``_check_label`` for labels); ``where`` names it by index, and by row and column in a row.
+    """
+    items = as_sequence(data)
+    if items is None:
+        raise TypeError(f"{who}: {name} must be a list or array of {what}, "
+                        f"got {type(data).__name__}")
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        row = None if is_number(item) else as_sequence(item)
+        if row is not None:
+            out.append([read(v, f"{name}[{i}][{j}] (row {i}, column {j})", who)
+                        for j, v in enumerate(row)])
+        elif is_number(item) or isinstance(item, bool):  # a bool: refused with a hint
+            out.append(read(item, f"{name}[{i}]", who))
+        else:
+            raise TypeError(f"{who}: {name}[{i}] must be a number or a row of numbers, "
+                            f"got {type(item).__name__}")
+    return out
+
+
 def _read_data(X: Any, y: Any, who: str, *, prefix: str = "") -> tuple[list[Any], list[Any]]:
-    xs = _read_inputs(X, f"{prefix}X", who)
-    ys = _read_labels(y, f"{prefix}y", who)
+    """Inputs as floats (rows as lists of floats) and labels as ints or floats, checked."""
+    xs = _read_items(X, f"{prefix}X", "input rows", who, _finite)
+    ys = _read_items(y, f"{prefix}y", "labels", who, _check_label)
     if not xs:
         raise ValueError(f"{who}: {prefix}X is empty")
     if len(ys) != len(xs):

@@ -78,14 +78,14 @@ def test_float_and_bool_class_indices_are_refused_like_torch():
         losses.binary_cross_entropy_with_logits([Value(0.0)], np.array([True]))
     with pytest.raises(ValueError, match="must be -1 or \\+1"):
         losses.hinge([Value(0.0)], [np.bool_(True)])
-    with pytest.raises(TypeError, match="must be a number"):
+    with pytest.raises(TypeError, match="must be a real number"):
         losses.mse([Value(0.0)], np.array([False]))
 
 
 def test_accuracy_takes_arrays():
     assert accuracy(np.array([0.3, -1.2, 2.0]), np.array([1, 0, 0])) == 2 / 3
     assert accuracy(np.array([[0.1, 0.9], [2.0, -1.0]]), np.array([1, 1], dtype=np.int64)) == 0.5
-    with pytest.raises(TypeError, match="label 0 must be a number"):
+    with pytest.raises(TypeError, match="label 0 must be a real number"):
         accuracy([0.5], np.array([True]))
 
 
@@ -131,10 +131,11 @@ def test_fit_refuses_nan_in_an_array_naming_row_and_column():
     X[4, 1] = np.nan
     model = MLP(2, [3, 1], seed=0)
     before = model.state_dict()
-    with pytest.raises(ValueError, match=r"X\[4\]\[1\] \(row 4, column 1\) is nan"):
+    with pytest.raises(ValueError, match=r"X\[4\]\[1\] \(row 4, column 1\) is not finite \(nan\); "
+                       "inputs and labels must be finite"):
         fit(model, X, np.array(y), loss=losses.mse, optimizer=SGD(model.parameters(), lr=0.1),
             epochs=1, progress=False)
-    with pytest.raises(TypeError, match=r"y\[0\] must be a number, got bool"):
+    with pytest.raises(TypeError, match=r"y\[0\] must be a real number, got bool"):
         fit(model, np.zeros((3, 2)), np.array([True, False, True]), loss=losses.mse,
             optimizer=SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
     assert model.state_dict() == before

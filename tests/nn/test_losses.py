@@ -199,7 +199,7 @@ def test_length_mismatch_and_empty_batches(loss_fn):
         loss_fn(values(0.1, 0.2, 0.3), [0, 1])
     with pytest.raises(ValueError, match="empty"):
         loss_fn([], [])
-    with pytest.raises(TypeError, match="target 0 must be a number"):
+    with pytest.raises(TypeError, match="target 0 must be a real number"):
         loss_fn(values(0.1), ["1"])
 
 

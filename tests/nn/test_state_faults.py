@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-import nn.module
+import nn.state
 from nn import MLP, Neuron, StateError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,13 +50,13 @@ class _CountingFile:
 
 @pytest.fixture
 def bytes_read(monkeypatch):
-    """The list of read sizes of every file nn.module opens (``sum`` is the bytes read)."""
+    """The list of read sizes of every file nn.state opens (``sum`` is the bytes read)."""
     counter: list[int] = []
 
     def counting_open(path, mode="r", *args, **kwargs):
         return _CountingFile(open(path, mode, *args, **kwargs), counter)
 
-    monkeypatch.setattr(nn.module, "open", counting_open, raising=False)
+    monkeypatch.setattr(nn.state, "open", counting_open, raising=False)
     return counter
 
 

@@ -511,12 +511,17 @@ def test_non_finite_inputs_are_refused_with_row_and_column(bad):
 def test_bad_rows_and_labels_are_named():
     _, _, model = _problem()
     opt = SGD(model.parameters(), lr=0.1)
-    with pytest.raises(TypeError, match=r"X\[1\]\[0\] \(row 1, column 0\) must be a number, "
+    with pytest.raises(TypeError, match=r"X\[1\]\[0\] \(row 1, column 0\) must be a real number, "
                                         "got str"):
         fit(model, [(0.0, 0.0), ("1", 0.0)], [0, 1], loss=losses.mse, optimizer=opt, epochs=1)
-    with pytest.raises(TypeError, match=r"X\[0\] must be a row of numbers, got NoneType"):
+    with pytest.raises(TypeError, match=r"X\[0\] must be a number or a row of numbers, "
+                                        "got NoneType"):
         fit(model, [None], [0], loss=losses.mse, optimizer=opt, epochs=1)
-    with pytest.raises(TypeError, match=r"y\[0\] must be a number, got bool"):
+    with pytest.raises(TypeError, match=r"y\[1\] must be a number or a row of numbers, got str"):
+        fit(model, [(0.0, 0.0), (1.0, 1.0)], [0, "1"], loss=losses.mse, optimizer=opt, epochs=1)
+    with pytest.raises(TypeError, match=r"X\[0\] must be a real number, got bool \(convert"):
+        fit(model, [True], [0], loss=losses.mse, optimizer=opt, epochs=1)
+    with pytest.raises(TypeError, match=r"y\[0\] must be a real number, got bool"):
         fit(model, [(0.0, 0.0), (1.0, 1.0)], [False, True], loss=losses.mse, optimizer=opt,
             epochs=1)
     with pytest.raises(ValueError, match="too large"):

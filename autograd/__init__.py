@@ -13,7 +13,15 @@ Python functions to any order; ``gradcheck`` compares the engine with finite dif
 20.085537
 """
 
-from .engine import Value, custom_op, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .engine import (
+    Value,
+    custom_op,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
 from .functions import (
     abs,
     cos,
@@ -71,5 +79,6 @@ __all__ = [
     "sqrt",
     "sum",
     "tanh",
+    "topological_order",
     "value_and_grad",
 ]

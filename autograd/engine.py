@@ -35,7 +35,6 @@ __all__ = ["Value", "custom_op", "detect_anomaly", "enable_grad", "is_grad_enabl
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
 F = TypeVar("F", bound=Callable[..., Any])
-S = TypeVar("S", bound="_ModeSwitch")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,9 +70,8 @@ class _ModeSwitch:
     def _mode(self) -> _Mode:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __enter__(self: S) -> S:
+    def __enter__(self) -> None:
         self._tokens.append(_MODE.set(self._mode()))
-        return self
 
     def __exit__(self, *exc: object) -> None:
         _MODE.reset(self._tokens.pop())
@@ -244,9 +242,24 @@ class Value:
             return tuple(self._d0)
         return _pairs(self)[1::2]
 
+    @property
+    def primitive(self) -> Op | None:
+        """The op table's record of the op that made this node (None for a leaf)."""
+        return self._op
+
+    @property
+    def arguments(self) -> tuple[Any, ...]:
+        """The op's full arguments in order: Values and float constants (() for a leaf)."""
+        return arguments(self)
+
+    @property
     def is_leaf(self) -> bool:
         """True when no op made this node (inputs, parameters, detached values, constants)."""
         return self._p0 is None
+
+    def item(self) -> float:
+        """The data as a Python float (as ``torch.Tensor.item``)."""
+        return self.data
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut from the graph."""
@@ -576,7 +589,7 @@ class Value:
             out.data = self.data
             out._d0 = 1.0
         else:
-            out.data = 0.0
+            out.data = self.data if self.data != self.data else 0.0  # relu(nan) is nan
             out._d0 = 0.0
         out.grad = 0.0
         out.label = ""
@@ -789,7 +802,7 @@ def _unary(op: Op, x: Value) -> Value:
     data = _forward(op, xd)
     if type(data) is not float:
         data = _real(data, f"the forward function of {op.name}")
-    d = op.derivatives[0](xd, data)  # built-in unary ops take (x, out)
+    d = op.partial(0, (xd,), data)
     if type(d) is not float:
         d = d.data if type(d) is Value else _real(d, f"derivative 0 of {op.name}")
     out = _new(Value)
@@ -826,7 +839,7 @@ def _binary(op: Op, x: Any, y: Any) -> Value:
         if not mode.record:
             return _leaf(data)
         return _apply(op, (x, y))
-    dx, dy = op.derivatives  # built-in binary ops take (x, y, out)
+    partial = op.partial
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -835,19 +848,19 @@ def _binary(op: Op, x: Any, y: Any) -> Value:
     out._g = 0.0
     if x_node and y_node:
         out._p0 = x
-        out._d0 = dx(xd, yd, data)
+        out._d0 = partial(0, (xd, yd), data)
         out._p1 = y
-        out._d1 = dy(xd, yd, data)
+        out._d1 = partial(1, (xd, yd), data)
         out._ctx = None
     elif x_node:  # the constant second: kept in _d1, its position in _ctx
         out._p0 = x
-        out._d0 = dx(xd, yd, data)
+        out._d0 = partial(0, (xd, yd), data)
         out._p1 = None
         out._d1 = yd
         out._ctx = 1
     else:
         out._p0 = y
-        out._d0 = dy(xd, yd, data)
+        out._d0 = partial(1, (xd, yd), data)
         out._p1 = None
         out._d1 = xd
         out._ctx = 0
@@ -1173,7 +1186,7 @@ def custom_op(
             name = "custom"
     if type(name) is not str or not name:
         raise TypeError(f"custom_op: name must be a non-empty str, got {name!r}")
-    op = Op(name, fn, derivatives, uses_out=False, doc=getattr(fn, "__doc__", "") or "")
+    op = Op(name, fn, derivatives, doc=getattr(fn, "__doc__", "") or "")
     arity = op.arity
 
     def apply(*args: Scalar) -> Value:

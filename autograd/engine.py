@@ -55,6 +55,11 @@ _RECORD = _Mode(True)
 _NO_GRAD = _Mode(False)
 _MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORD)
 
+TRACER: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_tracer", default=None)
+"""The jit hook: autograd.jit's active tracer while it traces a function, None otherwise. A leaf
+made, a comparison or ``bool`` taken, a ``float``/``int``/``item()`` read on a Value report to
+it (``leaf``, ``branch``, ``concrete``), so data-dependent control flow is guarded or refused."""
+
 
 def is_grad_enabled() -> bool:
     """True when ops record their parents (outside any ``no_grad`` block)."""
@@ -219,6 +224,9 @@ class Value:
         mode = _MODE.get()
         if mode.sites is not None:
             mode.sites[self] = _creation_site()
+        tracer = TRACER.get()  # jit hook: leaves made inside a trace are its constants
+        if tracer is not None:
+            tracer.leaf(self)
 
     # -- read-only views -----------------------------------------------------------------
 
@@ -259,7 +267,8 @@ class Value:
 
     def item(self) -> float:
         """The data as a Python float (as ``torch.Tensor.item``)."""
-        return self.data
+        tracer = TRACER.get()  # jit hook
+        return self.data if tracer is None else tracer.concrete(self, "item()")
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut from the graph."""
@@ -279,27 +288,54 @@ class Value:
             parts.append(f"op={self._op.name!r}")
         return f"Value({', '.join(parts)})"
 
+    # -- jit hook: reading a Value as a Python number or branching on it reports to the active
+    # tracer (TRACER, None outside autograd.jit's traces), which guards or refuses it.
+
     def __float__(self) -> float:
-        return self.data
+        tracer = TRACER.get()
+        return self.data if tracer is None else tracer.concrete(self, "float()")
 
     def __int__(self) -> int:
-        return int(self.data)
+        tracer = TRACER.get()
+        return int(self.data if tracer is None else tracer.concrete(self, "int()"))
 
     def __bool__(self) -> bool:
-        return self.data != 0.0
+        result = self.data != 0.0
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "!=", 0.0, result)
+        return result
 
     # Comparisons look at data only; == and hash stay by identity so nodes key dicts and sets.
     def __lt__(self, other: Scalar) -> bool:
-        return self.data < (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data < (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __le__(self, other: Scalar) -> bool:
-        return self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<=", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __gt__(self, other: Scalar) -> bool:
-        return self.data > (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data > (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __ge__(self, other: Scalar) -> bool:
-        return self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">=", other, result)
+        return result  # type: ignore[no-any-return]
+
+    # -- end of the jit hook
 
     __hash__ = object.__hash__
 

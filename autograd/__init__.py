@@ -42,6 +42,7 @@ from .functions import (
     tanh,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .jit import jit
 from .ops import OPS, Op
 from .transforms import grad, hessian, jacobian, value_and_grad
 
@@ -65,6 +66,7 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "jacobian",
+    "jit",
     "leaky_relu",
     "log",
     "logsumexp",

@@ -1,0 +1,384 @@
+"""Code generation for ``autograd.jit``: a :class:`~autograd.trace.Trace` as straight-line Python.
+
+The forward pass is one statement per op, built from the op table's expression templates
+(:meth:`Op.forward_expr`); the backward pass is the chain rule written out, one statement per
+edge, ``g_w = g_t5 * x`` for the first contribution to a node and ``g_w += ...`` for the next
+ones, over the engine's own reverse topological order (so sums are added in the engine's order),
+with the local derivatives from :meth:`Op.partial_exprs`. Guards come right after the statement
+computing their operand: ``if not (t7 > 0.0): return _GUARD[0]``.
+
+Generated code is data: it is built only from identifiers this module chooses and numbers it
+formats itself. A label becomes a local name only when it is a plain ASCII identifier that is no
+keyword, builtin or name of ours; custom ops are called through names bound in the function's
+namespace and their comment is a generic one. Nothing of the user's text reaches the source.
+
+Custom ops (which have no templates) are called as bound functions. ``sum``, ``mean`` and
+``dot`` are written as ``fsum`` of a tuple display: the same exactly rounded value the engine
+computes, without the generic helpers' per-call overhead.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import numbers
+import re
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .engine import Value, topological_order
+from .ops import NAMESPACE, OPS, Op
+from .trace import Guard, Trace
+
+__all__ = ["Generated", "GuardFailed", "generate"]
+
+
+class GuardFailed:
+    """What generated code returns when guard ``index`` (seen at ``site``) fails."""
+
+    __slots__ = ("index", "site")
+
+    def __init__(self, index: int, site: str) -> None:
+        self.index = index
+        self.site = site
+
+    def __repr__(self) -> str:
+        return f"<guard {self.index} failed>"
+
+
+class Generated:
+    """Generated source and the namespace it runs in; ``function`` compiles it (once)."""
+
+    def __init__(self, name: str, source: str, namespace: dict[str, Any], nodes: int) -> None:
+        self.name = name
+        self.source = source
+        self.namespace = namespace
+        self.nodes = nodes
+        self._function: Callable[..., Any] | None = None
+
+    def function(self) -> Callable[..., Any]:
+        if self._function is None:
+            # The module code holds one ``def``; its code object becomes the function directly,
+            # with the namespace as globals (nothing but the def is ever run).
+            module = compile(self.source, f"<jit {self.name}>", "exec")
+            (code,) = [c for c in module.co_consts if isinstance(c, types.CodeType)]
+            self._function = types.FunctionType(code, dict(self.namespace), self.name)
+        return self._function
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
+_ATOM = re.compile(r"\((-?[A-Za-z0-9_.]+)\)\Z")
+_OURS = {"A", "D", "fsum", "isfinite", "_GUARD"}
+_RESERVED = set(NAMESPACE) | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
+_RESERVED |= _OURS
+
+
+def safe_name(text: str) -> bool:
+    """True when ``text`` may be used as a local name of generated code."""
+    return (
+        type(text) is str
+        and _SAFE_NAME.match(text) is not None
+        and text.isidentifier()
+        and text not in _RESERVED
+    )
+
+
+def literal(x: float) -> str:
+    """A float as source text: ``repr`` when finite, else the bound names ``inf``/``nan``."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "(-inf)"
+    text = repr(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _product(a: str, b: str) -> str:
+    """``a * b`` as source; ``x * 1.0`` is exactly ``x``, so the factor 1.0 is left out."""
+    if b == "1.0":
+        return a
+    if a == "1.0":
+        return b
+    return f"{a} * {b}"
+
+
+def _strip(expr: str) -> str:
+    """``expr`` without outer parentheses that enclose all of it."""
+    if not (expr.startswith("(") and expr.endswith(")")):
+        return expr
+    depth = 0
+    for k, ch in enumerate(expr):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and k != len(expr) - 1:
+                return expr
+    return expr[1:-1]
+
+
+class _Names:
+    """Unique local names: hints when safe, else ``t<k>``."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, hint: str, fallback: str) -> str:
+        base = hint if safe_name(hint) else fallback
+        name = base
+        k = 1
+        while name in self.used or name in _RESERVED:
+            name = f"{base}_{k}"
+            k += 1
+        self.used.add(name)
+        return name
+
+
+def generate(trace: Trace, kind: str, wrt: Sequence[Value] = ()) -> Generated:
+    """Source of one compiled function for ``trace``.
+
+    Args:
+        kind: ``"forward"`` (returns the flat outputs), ``"backward"`` (returns the scalar
+            output and its gradient for each of ``trace.params``) or ``"grad"`` (the scalar
+            output and its gradient for each of ``wrt``, input leaves).
+        wrt: for ``"grad"``, the leaves to differentiate by.
+
+    The function takes ``A`` (the input numbers, flattened) and ``D`` (the parameters' data).
+    """
+    return _Generator(trace, kind, wrt).run()
+
+
+class _Generator:
+    def __init__(self, trace: Trace, kind: str, wrt: Sequence[Value]) -> None:
+        self.trace = trace
+        self.kind = kind
+        self.wrt = list(trace.params) if kind == "backward" else list(wrt)
+        self.names = _Names()
+        self.expr: dict[Value, str] = {}  # node -> its name, or a literal for constants
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = dict(NAMESPACE)
+        self.namespace["fsum"] = math.fsum
+        self.namespace["isfinite"] = math.isfinite
+        self.custom: dict[int, str] = {}  # id(op) -> the prefix of its bound names
+        self.custom_ops: list[Op] = []
+
+    # -- names -------------------------------------------------------------------------------
+
+    def _name_leaves(self) -> None:
+        trace = self.trace
+        for leaf, hint in zip(trace.inputs, trace.names, strict=True):
+            self.expr[leaf] = self.names.take(hint, f"x{len(self.expr)}")
+        for k, leaf in enumerate(trace.params):
+            self.expr[leaf] = self.names.take(leaf.label, f"p{k}")
+        for node in trace.order:
+            if id(node) in trace.constants:
+                self.expr[node] = literal(node.data)
+
+    def _arg(self, a: Any) -> str:
+        return self.expr[a] if type(a) is Value else literal(a)
+
+    def _bind_custom(self, op: Op) -> str:
+        prefix = self.custom.get(id(op))
+        if prefix is None:
+            prefix = f"_c{len(self.custom)}"
+            self.custom[id(op)] = prefix
+            self.custom_ops.append(op)
+            self.namespace[f"{prefix}_f"] = _float_result(op.forward, op)
+            for i, d in enumerate(_derivatives(op)):
+                self.namespace[f"{prefix}_d{i}"] = _float_result(d, op)
+        return prefix
+
+    # -- forward -----------------------------------------------------------------------------
+
+    def _forward_expr(self, node: Value, args: list[str]) -> tuple[str, str]:
+        op = node.primitive
+        assert op is not None
+        if _is_custom(op):
+            prefix = self._bind_custom(op)
+            return f"{prefix}_f({', '.join(args)})", "custom op"
+        name = op.name
+        # fsum of a list display: the engine's exactly rounded sums (a list is faster than a
+        # tuple here); an intermediate overflow raises, and the call reruns in the engine.
+        if name == "sum":
+            return f"fsum([{', '.join(args)}])", name
+        if name == "mean":
+            return f"fsum([{', '.join(args)}]) / {len(args)}", name
+        if name == "dot":
+            half = len(args) // 2
+            terms = [_product(a, b) for a, b in zip(args[:half], args[half:], strict=True)]
+            return f"fsum([{', '.join(terms)}])", name
+        expr = op.forward_expr(args)
+        assert expr is not None
+        return _strip(expr), name
+
+    def _emit_forward(self) -> None:
+        trace = self.trace
+        guards_after: dict[Value, list[int]] = {}
+        position = {node: k for k, node in enumerate(trace.order)}
+        ready: list[int] = []
+        for k, g in enumerate(trace.guards):
+            last = max(
+                (position[v] for v in (g.left, g.right) if type(v) is Value and not v.is_leaf),
+                default=-1,
+            )
+            if last < 0:
+                ready.append(k)
+            else:
+                guards_after.setdefault(trace.order[last], []).append(k)
+        self._emit_guards(ready)
+        for k, node in enumerate(trace.order):
+            if node.is_leaf:
+                continue
+            args = [self._arg(a) for a in node.arguments]
+            name = self.names.take(node.label, f"t{k}")
+            self.expr[node] = name
+            expr, comment = self._forward_expr(node, args)
+            self.lines.append(f"{name} = {expr}  # {comment}")
+            self._emit_guards(guards_after.get(node, ()))
+
+    def _emit_guards(self, indices: Sequence[int]) -> None:
+        for k in indices:
+            g: Guard = self.trace.guards[k]
+            test = f"{self._arg(g.left)} {g.op} {self._arg(g.right)}"
+            if g.outcome:
+                self.lines.append(f"if not ({test}): return _GUARD[{k}]")
+            else:
+                self.lines.append(f"if {test}: return _GUARD[{k}]")
+
+    # -- backward ----------------------------------------------------------------------------
+
+    def _emit_backward(self, root: Value) -> dict[Value, str]:
+        """The chain rule from ``root`` to ``self.wrt``; returns each reached node's g-name."""
+        order = topological_order(root)  # the engine's order: contributions add up alike
+        wanted = set(self.wrt)
+        needs: set[Value] = set()
+        for node in order:
+            if node in wanted or any(p in needs for p in node.parents):
+                needs.add(node)
+        grads: dict[Value, str] = {}
+        if root not in needs:
+            return grads
+        gname = self.names.take("g_" + self.expr[root], "g")
+        grads[root] = gname
+        self.lines.append(f"{gname} = 1.0")
+        for node in reversed(order):
+            if node.is_leaf or node not in needs:
+                continue
+            g = grads[node]
+            op = node.primitive
+            assert op is not None
+            arguments = node.arguments
+            args = [self._arg(a) for a in arguments]
+            out = self.expr[node]
+            # An n-ary node receiving a zero gradient is skipped, as the engine's sweep skips
+            # it: a dead ReLU's weighted sum. Its output is finite exactly when its partials
+            # are (they are its inputs or constants), so the skip changes no sum.
+            skip = op.nary and sum(1 for a in arguments if type(a) is Value and a in needs) > 2
+            lines = [] if skip else self.lines
+            first: list[str] = []
+            partials: list[str] | None
+            if _is_custom(op):
+                prefix = self._bind_custom(op)
+                call = ", ".join(args)
+                partials = [f"{prefix}_d{i}({call})" for i in range(len(args))]
+            else:
+                partials = op.partial_exprs(args, out)
+                if partials is None:  # a bulk partial (logsumexp's softmax)
+                    bulk = op.bulk_expr(f"({', '.join(args)},)", out)
+                    dname = self.names.take("d_" + out, "d")
+                    lines.append(f"{dname} = {bulk}  # d {op.name}")
+                    partials = [f"{dname}[{i}]" for i in range(len(args))]
+            for a, d in zip(arguments, partials, strict=True):
+                if type(a) is not Value or a not in needs:
+                    continue
+                if d == "(1.0)":
+                    term = g
+                elif d == "(-1.0)":
+                    term = f"-{g}"
+                else:
+                    m = _ATOM.match(d)
+                    term = f"{g} * {m.group(1) if m else d}"
+                target = grads.get(a)
+                if target is None:
+                    target = self.names.take("g_" + self.expr[a], "g")
+                    grads[a] = target
+                    first.append(target)
+                    lines.append(f"{target} = {term}")
+                else:
+                    lines.append(f"{target} += {term}")
+            if skip:
+                self.lines.append(f"if {g} != 0.0 or not isfinite({out}):")
+                self.lines.extend("    " + line for line in lines)
+                if first:
+                    self.lines.append("else:")
+                    self.lines.extend(f"    {target} = 0.0" for target in first)
+        return grads
+
+    # -- the function ------------------------------------------------------------------------
+
+    def run(self) -> Generated:
+        trace = self.trace
+        self._name_leaves()
+        fname = {"forward": "forward", "backward": "backward", "grad": "gradient"}[self.kind]
+        self.names.used.add(fname)
+        self._emit_forward()
+        if self.kind == "forward":
+            outs = [self._arg(o) for o in trace.outputs]
+            self.lines.append(f"return ({', '.join(outs)},)" if outs else "return ()")
+        else:
+            root = trace.outputs[0]
+            if type(root) is Value:
+                grads = self._emit_backward(root)
+                value = self.expr[root]
+            else:
+                grads, value = {}, literal(root)
+            results = [grads.get(w, "0.0") for w in self.wrt]
+            self.lines.append(f"return {value}, ({', '.join(results)}{',' if results else ''})")
+        header = [f"def {fname}(A, D):"]
+        if trace.inputs:
+            header.append(f"    {', '.join(self.expr[v] for v in trace.inputs)}, = A")
+        if trace.params:
+            header.append(f"    {', '.join(self.expr[v] for v in trace.params)}, = D")
+        source = "\n".join(header + ["    " + line for line in self.lines]) + "\n"
+        self.namespace["_GUARD"] = tuple(
+            GuardFailed(k, g.site) for k, g in enumerate(trace.guards)
+        )
+        nodes = sum(1 for n in trace.order if not n.is_leaf)
+        return Generated(fname, source, self.namespace, nodes)
+
+
+def _is_custom(op: Op) -> bool:
+    """True for an op declared with ``custom_op`` (no templates; its name is user text)."""
+    return op.custom or OPS.get(op.name) is not op
+
+
+def _derivatives(op: Op) -> list[Callable[..., Any]]:
+    """A custom op's derivative functions, each through the op's public ``partial``."""
+    assert op.arity is not None
+    return [_partial_of(op, i) for i in range(op.arity)]
+
+
+def _partial_of(op: Op, i: int) -> Callable[..., Any]:
+    def partial(*args: float) -> Any:
+        return op.partial(i, args, None)
+
+    return partial
+
+
+def _float_result(fn: Callable[..., Any], op: Op) -> Callable[..., float]:
+    """``fn`` returning a float, as the engine stores it (a Value's data, a real as float)."""
+
+    def call(*args: float) -> float:
+        out = fn(*args)
+        if type(out) is float:
+            return out
+        if type(out) is Value:
+            return out.data
+        if isinstance(out, numbers.Real) and not isinstance(out, bool):
+            return float(out)
+        raise TypeError(f"custom op: a function of the op returned {type(out).__name__}")
+
+    return call

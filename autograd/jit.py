@@ -1,0 +1,326 @@
+"""``jit``: trace a function once per input structure and run it as straight-line Python.
+
+A graph of one Python object per op costs about a microsecond per op to build and sweep. Training
+rebuilds the same graph at every step, so ``jit`` traces it once (``autograd.trace``), writes the
+forward pass and the chain rule out as plain float statements (``autograd.codegen``) and runs
+that instead: no node is made, no graph is sorted.
+
+>>> from autograd import Value, jit
+>>> w = Value(0.5, label="w")
+>>> f = jit(lambda x: (w * x).tanh())
+>>> round(f.backward(2.0), 6), round(w.grad, 6)
+(0.761594, 0.839949)
+>>> print(f.source)
+def backward(A, D):
+    x, = A
+    w, = D
+    t1 = w * x  # mul
+    t2 = math_tanh(t1)  # tanh
+    g_t2 = 1.0
+    g_t1 = g_t2 * (1.0 - t2 * t2)
+    g_w = g_t1 * x
+    return t2, (g_w,)
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any
+
+from .codegen import Generated, GuardFailed, generate
+from .engine import Value
+from .trace import (
+    ConcretizationError,
+    Trace,
+    build_output,
+    flatten,
+    output_shape,
+    run_trace,
+)
+
+__all__ = ["Compiled", "ConcretizationError", "jit"]
+
+MAX_VARIANTS = 16
+"""Traces kept per input structure (one per combination of branches seen); past this, calls
+of that structure run in the engine, with a warning."""
+
+_DATA = attrgetter("data")
+
+
+def jit(f: Callable[..., Any], *, static_argnums: int | Sequence[int] = ()) -> Compiled:
+    """Compiles ``f`` into straight-line Python, one trace per input structure.
+
+    Args:
+        f: a function of numbers (and nested lists/tuples of numbers) built from autograd
+            operations. Values it reads from outside (a model's parameters) are inputs too,
+            read afresh at every call. ``grad(f)`` and ``value_and_grad(f)`` are compiled as
+            one function computing the gradient from the forward trace.
+        static_argnums: positions of arguments baked into the trace as constants (hashable;
+            each distinct value traces again).
+
+    Returns:
+        A :class:`Compiled` function: ``g(*args)`` returns what ``f(*args)`` returns, as floats;
+        ``g.backward(*args)`` (scalar f) returns the value and adds to the ``.grad`` of every
+        outside leaf what ``f(*args).backward()`` would.
+
+    Tracing sees every op, every comparison and ``bool()`` on a Value (guards: the compiled
+    code re-checks them and traces again when a branch changes) and ``float()``/``int()``/
+    ``item()`` (refused with :class:`ConcretizationError`, naming the line). It cannot see a
+    ``.data`` read, a ``detach()`` or a ``no_grad`` block inside ``f``: the number seen while
+    tracing is baked in. That is the escape hatch for numbers meant to stay fixed.
+    """
+    return Compiled(f, static_argnums)
+
+
+class _Variant:
+    """One trace of a structure (one combination of branches) and its compiled functions."""
+
+    __slots__ = ("generated", "params", "trace")
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.params = trace.params
+        self.generated: dict[str, Generated] = {}
+
+
+class _Entry:
+    __slots__ = ("fallback", "variants")
+
+    def __init__(self) -> None:
+        self.variants: list[_Variant] = []
+        self.fallback = False
+
+
+class Compiled:
+    """A function compiled by :func:`jit` (see there). ``cache_size`` counts the traces held;
+    ``source`` is the generated Python of the last compiled call; ``stats`` has the costs."""
+
+    def __init__(self, f: Callable[..., Any], static_argnums: int | Sequence[int]) -> None:
+        if not callable(f):
+            raise TypeError(f"jit: f must be callable, got {type(f).__name__}")
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        static = tuple(static_argnums)
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in static):
+            raise TypeError(f"jit: static_argnums must be ints, got {static_argnums!r}")
+        self._static = static
+        self._f = f
+        marker = getattr(f, "__autograd_transform__", None)
+        self._kind = "call"
+        self._target = f
+        self._argnums: Any = None
+        if marker is not None:
+            kind, inner, argnums = marker
+            if kind in ("grad", "value_and_grad"):
+                self._kind, self._target, self._argnums = kind, inner, argnums
+            else:
+                raise TypeError(
+                    f"jit: cannot compile {kind}(f) (it reads the data of its inputs); compile "
+                    "f, or grad(f) / value_and_grad(f), instead"
+                )
+        self._arg_names = _parameter_names(self._target)
+        self._cache: dict[Any, _Entry] = {}
+        self._source = ""
+        self.stats: dict[str, float] = {
+            "traces": 0, "nodes": 0, "lines": 0,
+            "trace_s": 0.0, "generate_s": 0.0, "compile_s": 0.0,
+        }
+        functools.update_wrapper(self, f, updated=())
+
+    # -- public --------------------------------------------------------------------------------
+
+    @property
+    def cache_size(self) -> int:
+        """How many traces are held (one per input structure and branch combination)."""
+        return sum(len(e.variants) for e in self._cache.values())
+
+    @property
+    def source(self) -> str:
+        """The generated Python of the function the last compiled call ran."""
+        return self._source
+
+    def __call__(self, *args: Any) -> Any:
+        return self._run("grad" if self._kind != "call" else "forward", args)
+
+    def backward(self, *args: Any) -> float:
+        """Returns ``f(*args)`` (a scalar) and adds its gradient to every outside leaf's
+        ``.grad``, as ``f(*args).backward()`` would."""
+        if self._kind != "call":
+            raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
+        return self._run("backward", args)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        name = getattr(self._f, "__qualname__", type(self._f).__name__)
+        return f"<jit {name}, {self.cache_size} trace(s)>"
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _static_set(self, n: int) -> frozenset[int]:
+        return frozenset(i + n if i < 0 else i for i in self._static)
+
+    def _run(self, kind: str, args: tuple[Any, ...]) -> Any:
+        static = self._static_set(len(args))
+        key, flat = flatten(args, static)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = _Entry()
+        if entry.fallback:
+            return self._engine(kind, args)
+        failed: GuardFailed | None = None
+        for k, variant in enumerate(entry.variants):
+            result = self._call(kind, variant, key, flat)
+            if type(result) is GuardFailed:
+                failed = result
+                continue
+            if k:  # the branch taken last is the likeliest next time
+                entry.variants.insert(0, entry.variants.pop(k))
+            return self._finish(kind, variant, result, args)
+        if len(entry.variants) >= MAX_VARIANTS:
+            entry.fallback = True
+            warnings.warn(
+                f"jit: {len(entry.variants)} traces of one input structure and a branch "
+                f"changed again (the guard at {failed.site if failed else '?'}); this structure "
+                "now runs in the engine. Branch with relu/abs/leaky_relu or make the deciding "
+                "argument static to compile it.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return self._engine(kind, args)
+        variant = self._trace(key, args, flat, static)
+        entry.variants.insert(0, variant)
+        result = self._call(kind, variant, key, flat)
+        if type(result) is GuardFailed:  # a guard that cannot hold (nan == nan): no compiling
+            return self._engine(kind, args)
+        return self._finish(kind, variant, result, args)
+
+    def _trace(
+        self, key: Any, args: tuple[Any, ...], flat: list[float], static: frozenset[int]
+    ) -> _Variant:
+        start = time.perf_counter()
+        trace = run_trace(self._target, key, args, flat, static, self._arg_names)
+        self.stats["trace_s"] += time.perf_counter() - start
+        self.stats["traces"] += 1
+        if self._kind != "call" and (len(trace.outputs) != 1 or trace.shape != 0):
+            raise TypeError(
+                f"{self._kind}: the function must return a scalar (a Value or a real number)"
+            )
+        trace.result = None  # the engine's graph is not needed any more
+        return _Variant(trace)
+
+    def _wrt(self, key: Any, trace: Trace) -> list[Value]:
+        """The input leaves ``grad``'s argnums name."""
+        argnums = self._argnums
+        indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        offsets, position = [], 0
+        static = self._static_set(len(key))
+        for i, k in enumerate(key):
+            offsets.append(position)
+            if i not in static:
+                position += _count(k)
+        wrt = []
+        for i in indices:
+            j = i + len(key) if i < 0 else i
+            if not 0 <= j < len(key):
+                raise TypeError(
+                    f"{self._kind}: argnums={argnums!r} but the function was called with "
+                    f"{len(key)} positional argument(s)"
+                )
+            if key[j] != 0:
+                raise TypeError(f"{self._kind} argument {i} expects a real number")
+            wrt.append(trace.inputs[offsets[j]])
+        return wrt
+
+    def _call(self, kind: str, variant: _Variant, key: Any, flat: list[float]) -> Any:
+        gen = variant.generated.get(kind)
+        if gen is None:
+            gen = self._generate(kind, variant, key)
+        function = gen.function()
+        self._source = gen.source
+        try:
+            return function(flat, list(map(_DATA, variant.params)))
+        except (ArithmeticError, ValueError):
+            return _ENGINE
+
+    def _generate(self, kind: str, variant: _Variant, key: Any) -> Generated:
+        trace = variant.trace
+        if kind != "forward" and type(trace.outputs[0]) is not Value and kind == "backward":
+            raise TypeError("jit: backward() needs f to return a Value (it returned a number)")
+        if kind == "backward" and (len(trace.outputs) != 1 or trace.shape != 0):
+            raise TypeError("jit: backward() needs f to return one scalar Value")
+        start = time.perf_counter()
+        wrt = self._wrt(key, trace) if kind == "grad" else ()
+        gen = generate(trace, kind, wrt)
+        middle = time.perf_counter()
+        gen.function()
+        end = time.perf_counter()
+        self.stats["generate_s"] += middle - start
+        self.stats["compile_s"] += end - middle
+        self.stats["nodes"] = gen.nodes
+        self.stats["lines"] = gen.source.count("\n")
+        variant.generated[kind] = gen
+        return gen
+
+    def _finish(self, kind: str, variant: _Variant, result: Any, args: tuple[Any, ...]) -> Any:
+        if result is _ENGINE:  # a domain error: the engine raises it in its own words
+            return self._engine(kind, args)
+        if kind == "forward":
+            return build_output(variant.trace.shape, iter(result))
+        value, grads = result
+        if kind == "backward":
+            for p, g in zip(variant.params, grads, strict=True):
+                old = p.grad
+                p.grad = g if old is None else old + g
+            return value
+        gradient = grads if isinstance(self._argnums, tuple) else grads[0]
+        return (value, gradient) if self._kind == "value_and_grad" else gradient
+
+    def _engine(self, kind: str, args: tuple[Any, ...]) -> Any:
+        """The call run by the engine itself (no trace): the reference semantics."""
+        if kind == "grad":
+            return self._f(*args)
+        out = self._target(*args)
+        if kind == "forward":
+            flat: list[Any] = []
+            shape = output_shape(out, flat)
+            return build_output(shape, (o.data if type(o) is Value else o for o in flat))
+        if type(out) is not Value:
+            raise TypeError("jit: backward() needs f to return a Value")
+        out.backward()
+        return out.data
+
+
+class _EngineMarker:
+    __slots__ = ()
+
+
+_ENGINE = _EngineMarker()
+
+
+def _count(k: Any) -> int:
+    """How many input numbers a structure key holds."""
+    if k == 0:
+        return 1
+    if len(k) == 4:  # rows of equal length
+        return int(k[2] * k[3])
+    _, inner = k
+    if type(inner) is int:
+        return inner
+    return sum(_count(x) for x in inner)
+
+
+def _parameter_names(f: Callable[..., Any]) -> list[str]:
+    """f's positional parameter names, as hints for the generated code's input names."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [
+        p.name for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]

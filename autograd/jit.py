@@ -41,6 +41,7 @@ from .trace import (
     build_output,
     flatten,
     output_shape,
+    rebuild,
     run_trace,
 )
 
@@ -171,7 +172,7 @@ class Compiled:
         if entry is None:
             entry = self._cache[key] = _Entry()
         if entry.fallback:
-            return self._engine(kind, args)
+            return self._engine(kind, args, key, flat)
         failed: GuardFailed | None = None
         for k, variant in enumerate(entry.variants):
             result = self._call(kind, variant, key, flat)
@@ -180,7 +181,7 @@ class Compiled:
                 continue
             if k:  # the branch taken last is the likeliest next time
                 entry.variants.insert(0, entry.variants.pop(k))
-            return self._finish(kind, variant, result, args)
+            return self._finish(kind, variant, result, args, key, flat)
         if len(entry.variants) >= MAX_VARIANTS:
             entry.fallback = True
             warnings.warn(
@@ -191,13 +192,13 @@ class Compiled:
                 RuntimeWarning,
                 stacklevel=3,
             )
-            return self._engine(kind, args)
+            return self._engine(kind, args, key, flat)
         variant = self._trace(key, args, flat, static)
         entry.variants.insert(0, variant)
         result = self._call(kind, variant, key, flat)
         if type(result) is GuardFailed:  # a guard that cannot hold (nan == nan): no compiling
-            return self._engine(kind, args)
-        return self._finish(kind, variant, result, args)
+            return self._engine(kind, args, key, flat)
+        return self._finish(kind, variant, result, args, key, flat)
 
     def _trace(
         self, key: Any, args: tuple[Any, ...], flat: list[float], static: frozenset[int]
@@ -266,9 +267,12 @@ class Compiled:
         variant.generated[kind] = gen
         return gen
 
-    def _finish(self, kind: str, variant: _Variant, result: Any, args: tuple[Any, ...]) -> Any:
+    def _finish(
+        self, kind: str, variant: _Variant, result: Any, args: tuple[Any, ...], key: Any,
+        flat: list[float],
+    ) -> Any:
         if result is _ENGINE:  # a domain error: the engine raises it in its own words
-            return self._engine(kind, args)
+            return self._engine(kind, args, key, flat)
         if kind == "forward":
             return build_output(variant.trace.shape, iter(result))
         value, grads = result
@@ -280,11 +284,14 @@ class Compiled:
         gradient = grads if isinstance(self._argnums, tuple) else grads[0]
         return (value, gradient) if self._kind == "value_and_grad" else gradient
 
-    def _engine(self, kind: str, args: tuple[Any, ...]) -> Any:
-        """The call run by the engine itself (no trace): the reference semantics."""
+    def _engine(self, kind: str, args: tuple[Any, ...], key: Any, flat: list[float]) -> Any:
+        """The call run by the engine itself, on fresh leaves as a trace would be (no tracer):
+        the reference semantics, and the engine's own exceptions."""
         if kind == "grad":
             return self._f(*args)
-        out = self._target(*args)
+        static = self._static_set(len(args))
+        leaves = rebuild(key, args, static, iter([Value(x) for x in flat]))
+        out = self._target(*leaves)
         if kind == "forward":
             flat: list[Any] = []
             shape = output_shape(out, flat)

@@ -96,7 +96,7 @@ def test_mlp_loss_gradients_equal_the_engines_and_parameters_are_read_afresh():
     loss = _hinge_l2(model, labels)
     params = model.parameters()
     g = jit(loss)
-    for step in range(3):
+    for _ in range(3):
         for p in params:
             p.grad = 0.0
         out = loss(X)

@@ -229,11 +229,13 @@ class _Generator:
             else:
                 guards_after.setdefault(trace.order[last], []).append(k)
         self._emit_guards(ready)
-        for k, node in enumerate(trace.order):
+        count = 0
+        for node in trace.order:
             if node.is_leaf:
                 continue
+            count += 1
             args = [self._arg(a) for a in node.arguments]
-            name = self.names.take(node.label, f"t{k}")
+            name = self.names.take(node.label, f"t{count}")
             self.expr[node] = name
             expr, comment = self._forward_expr(node, args)
             self.lines.append(f"{name} = {expr}  # {comment}")
@@ -336,12 +338,13 @@ class _Generator:
             else:
                 grads, value = {}, literal(root)
             results = [grads.get(w, "0.0") for w in self.wrt]
-            self.lines.append(f"return {value}, ({', '.join(results)}{',' if results else ''})")
+            comma = "," if len(results) == 1 else ""
+            self.lines.append(f"return {value}, ({', '.join(results)}{comma})")
         header = [f"def {fname}(A, D):"]
-        if trace.inputs:
-            header.append(f"    {', '.join(self.expr[v] for v in trace.inputs)}, = A")
-        if trace.params:
-            header.append(f"    {', '.join(self.expr[v] for v in trace.params)}, = D")
+        for names, source in ((trace.inputs, "A"), (trace.params, "D")):
+            if names:
+                comma = "," if len(names) == 1 else ""
+                header.append(f"    {', '.join(self.expr[v] for v in names)}{comma} = {source}")
         source = "\n".join(header + ["    " + line for line in self.lines]) + "\n"
         self.namespace["_GUARD"] = tuple(
             GuardFailed(k, g.site) for k, g in enumerate(trace.guards)

@@ -26,6 +26,7 @@ import numbers
 import re
 import types
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from .engine import Value, topological_order
@@ -49,28 +50,48 @@ class GuardFailed:
 
 
 class Generated:
-    """Generated source and the namespace it runs in; ``function`` compiles it (once)."""
+    """Generated source and the namespace it runs in; ``function`` compiles it (once).
 
-    def __init__(self, name: str, source: str, namespace: dict[str, Any], nodes: int) -> None:
+    A big graph is generated as several functions (``parts``, each a ``(name, source)`` pair,
+    the entry point last), compiled one by one: CPython's compiler takes time and memory that
+    grow faster than linearly with the size of one function.
+    """
+
+    def __init__(
+        self, name: str, parts: list[tuple[str, str]], namespace: dict[str, Any], nodes: int
+    ) -> None:
         self.name = name
-        self.source = source
+        self.parts = parts
+        self.source = "\n".join(source for _, source in parts)
         self.namespace = namespace
         self.nodes = nodes
         self._function: Callable[..., Any] | None = None
 
     def function(self) -> Callable[..., Any]:
         if self._function is None:
-            # The module code holds one ``def``; its code object becomes the function directly,
-            # with the namespace as globals (nothing but the def is ever run).
-            module = compile(self.source, f"<jit {self.name}>", "exec")
-            (code,) = [c for c in module.co_consts if isinstance(c, types.CodeType)]
-            self._function = types.FunctionType(code, dict(self.namespace), self.name)
+            namespace = dict(self.namespace)
+            for name, source in self.parts:
+                # The module code holds one ``def``; its code object becomes the function
+                # directly, with the namespace as globals (nothing but the def is ever run).
+                module = compile(source, f"<jit {name}>", "exec")
+                (code,) = [c for c in module.co_consts if isinstance(c, types.CodeType)]
+                namespace[name] = types.FunctionType(code, namespace, name)
+            self._function = namespace[self.name]
         return self._function
+
+
+CHUNK_LINES = 100_000
+"""Lines per generated function: a longer function is split into parts of about this size.
+
+CPython's compiler needs about 3 KB of memory per line of the function it compiles (240 MB for
+the 79,000 lines of the benchmark's moons step in one function); parts bound that peak. Each
+part boundary costs storing and gathering the values crossing it (the moons step split into
+parts of 6,000 lines ran about 25% slower), so parts are kept large."""
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 _ATOM = re.compile(r"\((-?[A-Za-z0-9_.]+)\)\Z")
-_OURS = {"A", "D", "fsum", "isfinite", "_GUARD"}
+_OURS = {"A", "D", "S", "fsum", "isfinite", "_GUARD"}
 _RESERVED = set(NAMESPACE) | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
 _RESERVED |= _OURS
 
@@ -158,7 +179,8 @@ class _Generator:
         self.wrt = list(trace.params) if kind == "backward" else list(wrt)
         self.names = _Names()
         self.expr: dict[Value, str] = {}  # node -> its name, or a literal for constants
-        self.lines: list[str] = []
+        # Units of code: (lines, names assigned, names read); a unit is never split.
+        self.units: list[tuple[list[str], Sequence[str], Sequence[str]]] = []
         self.namespace: dict[str, Any] = dict(NAMESPACE)
         self.namespace["fsum"] = math.fsum
         self.namespace["isfinite"] = math.isfinite
@@ -176,6 +198,9 @@ class _Generator:
         for node in trace.order:
             if id(node) in trace.constants:
                 self.expr[node] = literal(node.data)
+
+    def _unit(self, lines: list[str], defs: Sequence[str], uses: Sequence[str]) -> None:
+        self.units.append((lines, defs, uses))
 
     def _arg(self, a: Any) -> str:
         return self.expr[a] if type(a) is Value else literal(a)
@@ -238,17 +263,17 @@ class _Generator:
             name = self.names.take(node.label, f"t{count}")
             self.expr[node] = name
             expr, comment = self._forward_expr(node, args)
-            self.lines.append(f"{name} = {expr}  # {comment}")
+            self._unit([f"{name} = {expr}  # {comment}"], (name,), args)
             self._emit_guards(guards_after.get(node, ()))
 
     def _emit_guards(self, indices: Sequence[int]) -> None:
         for k in indices:
             g: Guard = self.trace.guards[k]
-            test = f"{self._arg(g.left)} {g.op} {self._arg(g.right)}"
-            if g.outcome:
-                self.lines.append(f"if not ({test}): return _GUARD[{k}]")
-            else:
-                self.lines.append(f"if {test}: return _GUARD[{k}]")
+            left, right = self._arg(g.left), self._arg(g.right)
+            test = f"{left} {g.op} {right}"
+            line = f"if not ({test}): return _GUARD[{k}]" if g.outcome else (
+                f"if {test}: return _GUARD[{k}]")
+            self._unit([line], (), (left, right))
 
     # -- backward ----------------------------------------------------------------------------
 
@@ -265,7 +290,7 @@ class _Generator:
             return grads
         gname = self.names.take("g_" + self.expr[root], "g")
         grads[root] = gname
-        self.lines.append(f"{gname} = 1.0")
+        self._unit([f"{gname} = 1.0"], (gname,), ())
         for node in reversed(order):
             if node.is_leaf or node not in needs:
                 continue
@@ -279,8 +304,9 @@ class _Generator:
             # it: a dead ReLU's weighted sum. Its output is finite exactly when its partials
             # are (they are its inputs or constants), so the skip changes no sum.
             skip = op.nary and sum(1 for a in arguments if type(a) is Value and a in needs) > 2
-            lines = [] if skip else self.lines
+            lines: list[str] = []
             first: list[str] = []
+            targets: list[str] = []
             partials: list[str] | None
             if _is_custom(op):
                 prefix = self._bind_custom(op)
@@ -292,6 +318,7 @@ class _Generator:
                     bulk = op.bulk_expr(f"({', '.join(args)},)", out)
                     dname = self.names.take("d_" + out, "d")
                     lines.append(f"{dname} = {bulk}  # d {op.name}")
+                    targets.append(dname)
                     partials = [f"{dname}[{i}]" for i in range(len(args))]
             for a, d in zip(arguments, partials, strict=True):
                 if type(a) is not Value or a not in needs:
@@ -311,12 +338,15 @@ class _Generator:
                     lines.append(f"{target} = {term}")
                 else:
                     lines.append(f"{target} += {term}")
+                targets.append(target)
             if skip:
-                self.lines.append(f"if {g} != 0.0 or not isfinite({out}):")
-                self.lines.extend("    " + line for line in lines)
+                block = [f"if {g} != 0.0 or not isfinite({out}):"]
+                block.extend("    " + line for line in lines)
                 if first:
-                    self.lines.append("else:")
-                    self.lines.extend(f"    {target} = 0.0" for target in first)
+                    block.append("else:")
+                    block.extend(f"    {target} = 0.0" for target in first)
+                lines = block
+            self._unit(lines, targets, [g, out, *args, *targets])
         return grads
 
     # -- the function ------------------------------------------------------------------------
@@ -326,10 +356,14 @@ class _Generator:
         self._name_leaves()
         fname = {"forward": "forward", "backward": "backward", "grad": "gradient"}[self.kind]
         self.names.used.add(fname)
+        self.leaves: list[tuple[str, list[str]]] = []  # ("A", input names), ("D", parameters)
+        for leaves, source in ((trace.inputs, "A"), (trace.params, "D")):
+            if leaves:
+                self.leaves.append((source, [self.expr[v] for v in leaves]))
         self._emit_forward()
         if self.kind == "forward":
             outs = [self._arg(o) for o in trace.outputs]
-            self.lines.append(f"return ({', '.join(outs)},)" if outs else "return ()")
+            self._unit([f"return ({', '.join(outs)},)" if outs else "return ()"], (), outs)
         else:
             root = trace.outputs[0]
             if type(root) is Value:
@@ -339,18 +373,88 @@ class _Generator:
                 grads, value = {}, literal(root)
             results = [grads.get(w, "0.0") for w in self.wrt]
             comma = "," if len(results) == 1 else ""
-            self.lines.append(f"return {value}, ({', '.join(results)}{comma})")
-        header = [f"def {fname}(A, D):"]
-        for names, source in ((trace.inputs, "A"), (trace.params, "D")):
-            if names:
-                comma = "," if len(names) == 1 else ""
-                header.append(f"    {', '.join(self.expr[v] for v in names)}{comma} = {source}")
-        source = "\n".join(header + ["    " + line for line in self.lines]) + "\n"
+            self._unit(
+                [f"return {value}, ({', '.join(results)}{comma})"], (), [value, *results]
+            )
         self.namespace["_GUARD"] = tuple(
             GuardFailed(k, g.site) for k, g in enumerate(trace.guards)
         )
         nodes = sum(1 for n in trace.order if not n.is_leaf)
-        return Generated(fname, source, self.namespace, nodes)
+        return Generated(fname, self._functions(fname), self.namespace, nodes)
+
+    def _functions(self, fname: str) -> list[tuple[str, str]]:
+        """The units as one function, or as parts passing live values through a list ``S``
+        and an entry function calling them in turn (a part may return a failed guard)."""
+        units = self.units
+        if sum(len(lines) for lines, _, _ in units) <= CHUNK_LINES:
+            body = [_unpack(names, source) for source, names in self.leaves]
+            body.extend(line for lines, _, _ in units for line in lines)
+            return [(fname, _def(fname, "A, D", body))]
+        chunks: list[list[tuple[list[str], Sequence[str], Sequence[str]]]] = [[]]
+        size = 0
+        for unit in units:
+            if size >= CHUNK_LINES:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(unit)
+            size += len(unit[0])
+        defs = [{n for _, d, _ in chunk for n in d} for chunk in chunks]
+        uses = [{n for _, _, u in chunk for n in u} for chunk in chunks]
+        first_def: dict[str, int] = {}
+        for c, names in enumerate(defs):
+            for n in names:
+                first_def.setdefault(n, c)
+        later: list[set[str]] = [set() for _ in chunks]
+        for c in range(len(chunks) - 2, -1, -1):
+            later[c] = later[c + 1] | uses[c + 1]
+        slots: dict[str, int] = {}
+        live_out = []
+        for c in range(len(chunks)):
+            out = sorted(defs[c] & later[c])
+            live_out.append(out)
+            for n in out:
+                slots.setdefault(n, len(slots))
+        parts = []
+        calls = [f"S = [0.0] * {len(slots)}"]
+        for c, chunk in enumerate(chunks):
+            # Inputs and parameters are unpacked afresh from A and D by each part using them;
+            # other values a part reads from earlier parts come from S in one gather.
+            body = [_unpack(names, source) for source, names in self.leaves
+                    if not uses[c].isdisjoint(names)]
+            live_in = sorted((n for n in uses[c] if first_def.get(n, c) < c), key=slots.get)
+            if len(live_in) == 1:
+                body.append(f"{live_in[0]} = S[{slots[live_in[0]]}]")
+            elif live_in:
+                getter = f"_load{c + 1}"
+                self.namespace[getter] = itemgetter(*(slots[n] for n in live_in))
+                body.append(f"{', '.join(live_in)} = {getter}(S)")
+            body.extend(line for lines, _, _ in chunk for line in lines)
+            if live_out[c]:
+                body.append(_transfer([f"S[{slots[n]}]" for n in live_out[c]], live_out[c]))
+            name = self.names.take(f"{fname}_{c + 1}", f"{fname}_{c + 1}")
+            parts.append((name, _def(name, "A, D, S", body)))
+            if c == len(chunks) - 1:
+                calls.append(f"return {name}(A, D, S)")
+            else:
+                calls.extend([f"failed = {name}(A, D, S)", "if failed is not None: return failed"])
+        parts.append((fname, _def(fname, "A, D", calls)))
+        return parts
+
+
+def _unpack(names: Sequence[str], source: str) -> str:
+    """``a, b = A`` (``a, = A`` for one name)."""
+    return f"{', '.join(names)}{',' if len(names) == 1 else ''} = {source}"
+
+
+def _def(name: str, params: str, body: list[str]) -> str:
+    return "\n".join([f"def {name}({params}):"] + ["    " + line for line in body]) + "\n"
+
+
+def _transfer(targets: Sequence[str], sources: Sequence[str]) -> str:
+    """``a, b = x, y`` (with the one-element forms)."""
+    if len(targets) == 1:
+        return f"{targets[0]} = {sources[0]}"
+    return f"{', '.join(targets)} = {', '.join(sources)}"
 
 
 def _is_custom(op: Op) -> bool:

@@ -392,3 +392,36 @@ def test_non_finite_constants_are_bound_names():
     h = jit(lambda x: autograd.sum([x, float("-inf")]))
     assert h(1.0) == -math.inf
     assert "inf" in h.source
+
+
+# ---------------------------------------------------------------------------------------------
+# Big graphs: generated as several functions.
+# ---------------------------------------------------------------------------------------------
+
+def test_big_graphs_are_split_into_parts_that_compute_the_same(monkeypatch):
+    from autograd import codegen
+
+    monkeypatch.setattr(codegen, "CHUNK_LINES", 9)
+    model, X, labels = _mlp_and_data(seed=2)
+    loss = _hinge_l2(model, labels)
+    params = model.parameters()
+    out = loss(X)
+    out.backward()
+    expected = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    g = jit(loss)
+    assert g.backward(X) == out.data
+    assert [p.grad for p in params] == expected  # the engine's order: equal to the last bit
+    assert g.source.count("def ") > 50 and "S[" in g.source
+    assert g(X) == out.data
+
+    def branchy(x):  # a guard failing inside a later part still traces again
+        y = x
+        for _ in range(12):
+            y = y * 1.5 + 0.25
+        return y * 2.0 if y > 10.0 else -y
+
+    h = jit(branchy)
+    assert close(h(1.0), branchy(1.0)) and close(h(-1.0), branchy(-1.0))
+    assert h.cache_size == 2

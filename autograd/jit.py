@@ -51,6 +51,32 @@ MAX_VARIANTS = 16
 """Traces kept per input structure (one per combination of branches seen); past this, calls
 of that structure run in the engine, with a warning."""
 
+COMPILE_NOW_S = 0.5
+"""A structure whose estimated compile time is at most this is compiled at its first call.
+A bigger one runs in the engine until the engine time spent on it reaches that estimate, and
+is compiled then: whether f is called once or a thousand times, jit costs at most about twice
+what the engine alone would (the ski-rental rule), and a long run gets the compiled speed.
+``g.compile(*args)`` compiles at once instead."""
+
+
+class _CostModel:
+    """Seconds of tracing, generating and compiling per graph node, as measured so far."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.nodes = 0
+
+    def estimate(self, nodes: int) -> float:
+        per_node = self.seconds / self.nodes if self.nodes >= 2000 else 150e-6
+        return nodes * per_node
+
+    def record(self, seconds: float, nodes: int) -> None:
+        self.seconds += seconds
+        self.nodes += nodes
+
+
+COSTS = _CostModel()
+
 _DATA = attrgetter("data")
 
 
@@ -82,20 +108,26 @@ def jit(f: Callable[..., Any], *, static_argnums: int | Sequence[int] = ()) -> C
 class _Variant:
     """One trace of a structure (one combination of branches) and its compiled functions."""
 
-    __slots__ = ("generated", "params", "trace")
+    __slots__ = ("generated", "nodes", "params", "trace")
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
         self.params = trace.params
+        self.nodes = sum(1 for n in trace.order if not n.is_leaf)
         self.generated: dict[str, Generated] = {}
 
 
 class _Entry:
-    __slots__ = ("fallback", "variants")
+    """One input structure: its traces, and whether it is compiled yet (see COMPILE_NOW_S)."""
+
+    __slots__ = ("estimate", "fallback", "hot", "spent", "variants")
 
     def __init__(self) -> None:
         self.variants: list[_Variant] = []
-        self.fallback = False
+        self.fallback = False  # too many branch combinations: the engine runs it
+        self.hot = False  # worth compiling (its variants are compiled when first needed)
+        self.estimate = -1.0  # estimated compile time, known after the first trace
+        self.spent = 0.0  # engine time spent on it while not hot
 
 
 class Compiled:
@@ -156,6 +188,26 @@ class Compiled:
             raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
         return self._run("backward", args)  # type: ignore[no-any-return]
 
+    def compile(self, *args: Any, backward: bool = False) -> None:
+        """Traces and compiles for the structure of ``args`` now, without running the call.
+
+        The function ``g(*args)`` uses is compiled, or with ``backward=True`` the one of
+        ``g.backward(*args)``. Useful before many calls of a big graph, which would otherwise
+        run in the engine until compiling pays (see ``COMPILE_NOW_S``).
+        """
+        kind = "backward" if backward else ("grad" if self._kind != "call" else "forward")
+        if backward and self._kind != "call":
+            raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
+        static = self._static_set(len(args))
+        key, flat = flatten(args, static)
+        entry = self._cache.setdefault(key, _Entry())
+        entry.hot = True
+        if not entry.variants:
+            entry.variants.append(self._trace(key, args, flat, static))
+        variant = entry.variants[0]
+        if kind not in variant.generated:
+            self._generate(kind, variant, key)
+
     def __repr__(self) -> str:
         name = getattr(self._f, "__qualname__", type(self._f).__name__)
         return f"<jit {name}, {self.cache_size} trace(s)>"
@@ -193,6 +245,8 @@ class Compiled:
                 stacklevel=3,
             )
             return self._engine(kind, args, key, flat)
+        if not entry.hot:
+            return self._warm(kind, entry, args, key, flat, static)
         variant = self._trace(key, args, flat, static)
         entry.variants.insert(0, variant)
         result = self._call(kind, variant, key, flat)
@@ -200,8 +254,50 @@ class Compiled:
             return self._engine(kind, args, key, flat)
         return self._finish(kind, variant, result, args, key, flat)
 
+    def _warm(
+        self, kind: str, entry: _Entry, args: tuple[Any, ...], key: Any, flat: list[float],
+        static: frozenset[int],
+    ) -> Any:
+        """A call of a structure not compiled yet: its first call traces (an engine run that
+        measures the graph), compiling at once when that is cheap; later calls run in the
+        engine until the time spent reaches the estimated compile time."""
+        start = time.perf_counter()
+        if entry.estimate < 0.0:
+            variant = self._trace(key, args, flat, static, keep_result=True)
+            entry.estimate = COSTS.estimate(variant.nodes)
+            if entry.estimate <= COMPILE_NOW_S:
+                entry.hot = True
+                variant.trace.result = None
+                entry.variants.insert(0, variant)
+                result = self._call(kind, variant, key, flat)
+                if type(result) is GuardFailed:
+                    return self._engine(kind, args, key, flat)
+                return self._finish(kind, variant, result, args, key, flat)
+            result = self._traced(kind, variant.trace, args)
+        else:
+            result = self._engine(kind, args, key, flat)
+        entry.spent += time.perf_counter() - start
+        if entry.spent >= entry.estimate:
+            entry.hot = True
+        return result
+
+    def _traced(self, kind: str, trace: Trace, args: tuple[Any, ...]) -> Any:
+        """The call's result from the engine graph its trace built."""
+        if kind == "grad":
+            return self._f(*args)
+        if kind == "forward":
+            return build_output(
+                trace.shape, (o.data if type(o) is Value else o for o in trace.outputs)
+            )
+        out = trace.outputs[0]
+        if len(trace.outputs) != 1 or trace.shape != 0 or type(out) is not Value:
+            raise TypeError("jit: backward() needs f to return one scalar Value")
+        out.backward()
+        return out.data
+
     def _trace(
-        self, key: Any, args: tuple[Any, ...], flat: list[float], static: frozenset[int]
+        self, key: Any, args: tuple[Any, ...], flat: list[float], static: frozenset[int],
+        keep_result: bool = False,
     ) -> _Variant:
         start = time.perf_counter()
         trace = run_trace(self._target, key, args, flat, static, self._arg_names)
@@ -211,7 +307,8 @@ class Compiled:
             raise TypeError(
                 f"{self._kind}: the function must return a scalar (a Value or a real number)"
             )
-        trace.result = None  # the engine's graph is not needed any more
+        if not keep_result:
+            trace.result = None  # the engine's graph is not needed any more
         return _Variant(trace)
 
     def _wrt(self, key: Any, trace: Trace) -> list[Value]:
@@ -262,6 +359,7 @@ class Compiled:
         end = time.perf_counter()
         self.stats["generate_s"] += middle - start
         self.stats["compile_s"] += end - middle
+        COSTS.record(end - start, gen.nodes)
         self.stats["nodes"] = gen.nodes
         self.stats["lines"] = gen.source.count("\n")
         variant.generated[kind] = gen

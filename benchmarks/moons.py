@@ -398,7 +398,7 @@ class ValuegradJit(ValuegradNN):
         super().__init__(layers, X, y)
         self.compiled = jit(self._batch_loss)
         start = time.perf_counter()
-        self.compiled.backward(X)  # trace, generate and compile the step's function
+        self.compiled.compile(X, backward=True)  # trace, generate and compile the step
         self.compile_s = time.perf_counter() - start
         self.optimizer.zero_grad()
 

@@ -5,6 +5,7 @@ Every expected value comes from the engine itself run on the same inputs (an ind
 computation: graph objects and a sweep, not generated code) or from a closed form.
 """
 
+import importlib
 import math
 import re
 import warnings
@@ -425,3 +426,28 @@ def test_big_graphs_are_split_into_parts_that_compute_the_same(monkeypatch):
     h = jit(branchy)
     assert close(h(1.0), branchy(1.0)) and close(h(-1.0), branchy(-1.0))
     assert h.cache_size == 2
+
+
+def test_a_graph_not_yet_worth_compiling_runs_in_the_engine_until_it_pays(monkeypatch):
+    jit_module = importlib.import_module("autograd.jit")  # the attribute is the function
+    monkeypatch.setattr(jit_module, "COMPILE_NOW_S", 0.0)
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e9)  # never pays
+    w = Value(2.0)
+    g = jit(lambda xs: autograd.sum([w * x for x in xs]))
+    for k in range(3):
+        assert g.backward([1.0, 2.0]) == 6.0
+        assert w.grad == 3.0 * (k + 1)
+        assert g([1.0, 3.0]) == 8.0
+    assert g.cache_size == 0 and g.source == ""  # the engine ran every call
+    g.compile([1.0, 2.0], backward=True)  # unless asked to compile now
+    assert g.cache_size == 1
+    w.grad = 0.0
+    assert g.backward([5.0, 1.0]) == 12.0 and w.grad == 6.0
+    assert "def backward(A, D):" in g.source
+
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e-12)  # pays at once
+    h = jit(lambda x: w * x)
+    assert h(3.0) == 6.0  # the trace's engine run
+    assert h.cache_size == 0
+    assert h(4.0) == 8.0  # now worth it: compiled
+    assert h.cache_size == 1 and "def forward" in h.source

@@ -421,7 +421,9 @@ class _Generator:
             # other values a part reads from earlier parts come from S in one gather.
             body = [_unpack(names, source) for source, names in self.leaves
                     if not uses[c].isdisjoint(names)]
-            live_in = sorted((n for n in uses[c] if first_def.get(n, c) < c), key=slots.get)
+            live_in = sorted(
+                (n for n in uses[c] if first_def.get(n, c) < c), key=lambda n: slots[n]
+            )
             if len(live_in) == 1:
                 body.append(f"{live_in[0]} = S[{slots[live_in[0]]}]")
             elif live_in:

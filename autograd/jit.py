@@ -100,7 +100,12 @@ def jit(f: Callable[..., Any], *, static_argnums: int | Sequence[int] = ()) -> C
     code re-checks them and traces again when a branch changes) and ``float()``/``int()``/
     ``item()`` (refused with :class:`ConcretizationError`, naming the line). It cannot see a
     ``.data`` read, a ``detach()`` or a ``no_grad`` block inside ``f``: the number seen while
-    tracing is baked in. That is the escape hatch for numbers meant to stay fixed.
+    tracing is baked in. That is the escape hatch for numbers meant to stay fixed. The outside
+    Values are the objects seen while tracing: change their ``.data`` (as optimizers do), or
+    make a new ``jit`` after replacing them by new Value objects.
+
+    A structure is compiled at its first call when that is cheap (``COMPILE_NOW_S``); a big
+    graph first runs in the engine until compiling pays, or at once after ``g.compile(*args)``.
     """
     return Compiled(f, static_argnums)
 
@@ -391,9 +396,9 @@ class Compiled:
         leaves = rebuild(key, args, static, iter([Value(x) for x in flat]))
         out = self._target(*leaves)
         if kind == "forward":
-            flat: list[Any] = []
-            shape = output_shape(out, flat)
-            return build_output(shape, (o.data if type(o) is Value else o for o in flat))
+            outputs: list[Any] = []
+            shape = output_shape(out, outputs)
+            return build_output(shape, (o.data if type(o) is Value else o for o in outputs))
         if type(out) is not Value:
             raise TypeError("jit: backward() needs f to return a Value")
         out.backward()

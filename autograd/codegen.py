@@ -313,7 +313,7 @@ class _Generator:
                 call = ", ".join(args)
                 partials = [f"{prefix}_d{i}({call})" for i in range(len(args))]
             else:
-                partials = op.partial_exprs(args, out)
+                partials = _partial_exprs(op, args, out)
                 if partials is None:  # a bulk partial (logsumexp's softmax)
                     bulk = op.bulk_expr(f"({', '.join(args)},)", out)
                     dname = self.names.take("d_" + out, "d")
@@ -457,6 +457,28 @@ def _transfer(targets: Sequence[str], sources: Sequence[str]) -> str:
     if len(targets) == 1:
         return f"{targets[0]} = {sources[0]}"
     return f"{', '.join(targets)} = {', '.join(sources)}"
+
+
+_PATTERNS: dict[tuple[str, int], list[str] | None] = {}
+
+
+def _partial_exprs(op: Op, args: Sequence[str], out: str) -> list[str] | None:
+    """``op.partial_exprs(args, out)``, from a pattern made once per op and argument count
+    (a layer's thousands of ``dot`` nodes share one)."""
+    key = (op.name, len(args))
+    if key not in _PATTERNS:
+        slots = [f"{{{i}}}" for i in range(len(args))]
+        patterns = op.partial_exprs(slots, "{out}")
+        probe = [f"a{i}" for i in range(len(args))]
+        if patterns is not None and [p.format(*probe, out="o") for p in patterns] != (
+            op.partial_exprs(probe, "o")
+        ):
+            patterns = None  # a template the pattern cannot stand for: format every time
+        _PATTERNS[key] = patterns
+    patterns = _PATTERNS[key]
+    if patterns is None:
+        return op.partial_exprs(args, out)
+    return [p.format(*args, out=out) for p in patterns]
 
 
 def _is_custom(op: Op) -> bool:

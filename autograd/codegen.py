@@ -162,9 +162,9 @@ def generate(trace: Trace, kind: str, wrt: Sequence[Value] = ()) -> Generated:
     """Source of one compiled function for ``trace``.
 
     Args:
-        kind: ``"forward"`` (returns the flat outputs), ``"backward"`` (returns the scalar
-            output and its gradient for each of ``trace.params``) or ``"grad"`` (the scalar
-            output and its gradient for each of ``wrt``, input leaves).
+        kind: ``"forward"`` (returns the flat outputs), ``"backward"`` (returns the first
+            output, its gradient for each of ``trace.params`` and the other outputs if any) or
+            ``"grad"`` (the scalar output and its gradient for each of ``wrt``, input leaves).
         wrt: for ``"grad"``, the leaves to differentiate by.
 
     The function takes ``A`` (the input numbers, flattened) and ``D`` (the parameters' data).
@@ -373,9 +373,12 @@ class _Generator:
                 grads, value = {}, literal(root)
             results = [grads.get(w, "0.0") for w in self.wrt]
             comma = "," if len(results) == 1 else ""
-            self._unit(
-                [f"return {value}, ({', '.join(results)}{comma})"], (), [value, *results]
-            )
+            line = f"return {value}, ({', '.join(results)}{comma})"
+            extras: list[str] = []
+            if self.kind == "backward" and len(trace.outputs) > 1:  # g.backward's has_aux
+                extras = [self._arg(o) for o in trace.outputs[1:]]
+                line += f", ({', '.join(extras)}{',' if len(extras) == 1 else ''})"
+            self._unit([line], (), [value, *results, *extras])
         self.namespace["_GUARD"] = tuple(
             GuardFailed(k, g.site) for k, g in enumerate(trace.guards)
         )

@@ -186,12 +186,17 @@ class Compiled:
     def __call__(self, *args: Any) -> Any:
         return self._run("grad" if self._kind != "call" else "forward", args)
 
-    def backward(self, *args: Any) -> float:
+    def backward(self, *args: Any, has_aux: bool = False) -> Any:
         """Returns ``f(*args)`` (a scalar) and adds its gradient to every outside leaf's
-        ``.grad``, as ``f(*args).backward()`` would."""
+        ``.grad``, as ``f(*args).backward()`` would.
+
+        With ``has_aux=True``, ``f`` returns ``(loss, aux)``: the gradient is the loss's, and
+        the call returns ``(loss, aux)`` with ``aux`` as floats (a model's outputs, say, for
+        an accuracy), all from one compiled pass.
+        """
         if self._kind != "call":
             raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
-        return self._run("backward", args)  # type: ignore[no-any-return]
+        return self._run("backward_aux" if has_aux else "backward", args)
 
     def compile(self, *args: Any, backward: bool = False) -> None:
         """Traces and compiles for the structure of ``args`` now, without running the call.
@@ -201,6 +206,7 @@ class Compiled:
         run in the engine until compiling pays (see ``COMPILE_NOW_S``).
         """
         kind = "backward" if backward else ("grad" if self._kind != "call" else "forward")
+        # (the backward function serves g.backward with and without has_aux alike)
         if backward and self._kind != "call":
             raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
         static = self._static_set(len(args))
@@ -294,11 +300,13 @@ class Compiled:
             return build_output(
                 trace.shape, (o.data if type(o) is Value else o for o in trace.outputs)
             )
+        aux_shape = _loss_shape(kind, trace.shape, trace.outputs[0])
         out = trace.outputs[0]
-        if len(trace.outputs) != 1 or trace.shape != 0 or type(out) is not Value:
-            raise TypeError("jit: backward() needs f to return one scalar Value")
         out.backward()
-        return out.data
+        if aux_shape is None:
+            return out.data
+        aux = build_output(aux_shape, (o.data if type(o) is Value else o for o in trace.outputs[1:]))
+        return out.data, aux
 
     def _trace(
         self, key: Any, args: tuple[Any, ...], flat: list[float], static: frozenset[int],
@@ -340,6 +348,8 @@ class Compiled:
         return wrt
 
     def _call(self, kind: str, variant: _Variant, key: Any, flat: list[float]) -> Any:
+        if kind == "backward_aux":
+            kind = "backward"
         gen = variant.generated.get(kind)
         if gen is None:
             gen = self._generate(kind, variant, key)
@@ -352,10 +362,6 @@ class Compiled:
 
     def _generate(self, kind: str, variant: _Variant, key: Any) -> Generated:
         trace = variant.trace
-        if kind != "forward" and type(trace.outputs[0]) is not Value and kind == "backward":
-            raise TypeError("jit: backward() needs f to return a Value (it returned a number)")
-        if kind == "backward" and (len(trace.outputs) != 1 or trace.shape != 0):
-            raise TypeError("jit: backward() needs f to return one scalar Value")
         start = time.perf_counter()
         wrt = self._wrt(key, trace) if kind == "grad" else ()
         gen = generate(trace, kind, wrt)
@@ -378,12 +384,15 @@ class Compiled:
             return self._engine(kind, args, key, flat)
         if kind == "forward":
             return build_output(variant.trace.shape, iter(result))
-        value, grads = result
-        if kind == "backward":
+        if kind != "grad":
+            aux_shape = _loss_shape(kind, variant.trace.shape, variant.trace.outputs[0])
+            value, grads = result[0], result[1]
+            extras = result[2] if len(result) > 2 else ()
             for p, g in zip(variant.params, grads, strict=True):
                 old = p.grad
                 p.grad = g if old is None else old + g
-            return value
+            return value if aux_shape is None else (value, build_output(aux_shape, iter(extras)))
+        value, grads = result
         gradient = grads if isinstance(self._argnums, tuple) else grads[0]
         return (value, gradient) if self._kind == "value_and_grad" else gradient
 
@@ -399,10 +408,15 @@ class Compiled:
             outputs: list[Any] = []
             shape = output_shape(out, outputs)
             return build_output(shape, (o.data if type(o) is Value else o for o in outputs))
-        if type(out) is not Value:
-            raise TypeError("jit: backward() needs f to return a Value")
-        out.backward()
-        return out.data
+        outputs = []
+        aux_shape = _loss_shape(kind, output_shape(out, outputs), outputs[0] if outputs else None)
+        loss = outputs[0]
+        loss.backward()
+        if aux_shape is None:
+            return loss.data
+        return loss.data, build_output(
+            aux_shape, (o.data if type(o) is Value else o for o in outputs[1:])
+        )
 
 
 class _EngineMarker:
@@ -410,6 +424,27 @@ class _EngineMarker:
 
 
 _ENGINE = _EngineMarker()
+
+
+def _loss_shape(kind: str, shape: Any, first: Any) -> Any:
+    """For ``g.backward``: checks f's result is a scalar Value (``kind == "backward"``) or a
+    ``(loss, aux)`` pair (``"backward_aux"``); returns aux's shape, or None."""
+    if kind == "backward":
+        if shape != 0 or type(first) is not Value:
+            raise TypeError(
+                "jit: backward() needs f to return one scalar Value (a loss); for "
+                "(loss, aux) pass has_aux=True"
+            )
+        return None
+    if not (
+        type(shape) is tuple and len(shape[1]) == 2 and shape[1][0] == 0
+        and type(first) is Value
+    ):
+        raise TypeError(
+            "jit: backward(..., has_aux=True) needs f to return a pair (loss, aux) whose "
+            "loss is a scalar Value"
+        )
+    return shape[1][1]
 
 
 def _count(k: Any) -> int:

@@ -451,3 +451,28 @@ def test_a_graph_not_yet_worth_compiling_runs_in_the_engine_until_it_pays(monkey
     assert h.cache_size == 0
     assert h(4.0) == 8.0  # now worth it: compiled
     assert h.cache_size == 1 and "def forward" in h.source
+
+
+def test_backward_with_aux_returns_the_other_outputs_from_the_same_pass():
+    model, X, labels = _mlp_and_data(seed=4)
+    loss = _hinge_l2(model, labels)
+    params = model.parameters()
+
+    def loss_and_scores(X):
+        scores = [model(x) for x in X]
+        return loss(X), scores
+
+    out = loss(X)
+    out.backward()
+    expected = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    g = jit(loss_and_scores)
+    value, scores = g.backward(X, has_aux=True)
+    assert value == out.data
+    assert scores == [model(x).data for x in X]
+    assert [p.grad for p in params] == expected
+    with pytest.raises(TypeError, match="has_aux"):
+        g.backward(X)
+    with pytest.raises(TypeError, match="pair"):
+        jit(loss).backward(X, has_aux=True)

@@ -2,13 +2,10 @@
 
 The forward pass is one statement per op, built from the op table's expression templates
 (:meth:`Op.forward_expr`); the backward pass is the chain rule written out, one statement per
-node in the engine's reverse topological order: its gradient as the sum of what each of its uses
-contributes, ``g_w = g_t5 * x + g_t9 * y``, with the local derivatives from
-:meth:`Op.partial_exprs`. The terms are added left to right in the order the engine's sweep adds
-them, so the sums are the engine's to the last bit. (Writing one ``g_w += g_t5 * x`` statement
-per edge instead takes CPython 1.7 times as long to compile for the benchmark's moons step, 79,000
-lines against 14,000, for an 8% faster step.) Guards come right after the statement computing
-their operand: ``if not (t7 > 0.0): return _GUARD[0]``.
+edge, ``g_w = g_t5 * x`` for the first contribution to a node and ``g_w += ...`` for the next
+ones, over the engine's own reverse topological order (so sums are added in the engine's order),
+with the local derivatives from :meth:`Op.partial_exprs`. Guards come right after the statement
+computing their operand: ``if not (t7 > 0.0): return _GUARD[0]``.
 
 Generated code is data: it is built only from identifiers this module chooses and numbers it
 formats itself. A label becomes a local name only when it is a plain ASCII identifier that is no
@@ -16,7 +13,7 @@ keyword, builtin or name of ours; custom ops are called through names bound in t
 namespace and their comment is a generic one. Nothing of the user's text reaches the source.
 
 Custom ops (which have no templates) are called as bound functions. ``sum``, ``mean`` and
-``dot`` are written as ``fsum`` of a list display: the same exactly rounded value the engine
+``dot`` are written as ``fsum`` of a tuple display: the same exactly rounded value the engine
 computes, without the generic helpers' per-call overhead.
 """
 
@@ -94,7 +91,7 @@ parts of 6,000 lines ran about 25% slower), so parts are kept large."""
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 _ATOM = re.compile(r"\((-?[A-Za-z0-9_.]+)\)\Z")
-_OURS = {"A", "D", "S", "fsum", "_GUARD"}
+_OURS = {"A", "D", "S", "fsum", "isfinite", "_GUARD"}
 _RESERVED = set(NAMESPACE) | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
 _RESERVED |= _OURS
 
@@ -186,6 +183,7 @@ class _Generator:
         self.units: list[tuple[list[str], Sequence[str], Sequence[str]]] = []
         self.namespace: dict[str, Any] = dict(NAMESPACE)
         self.namespace["fsum"] = math.fsum
+        self.namespace["isfinite"] = math.isfinite
         self.custom: dict[int, str] = {}  # id(op) -> the prefix of its bound names
         self.custom_ops: list[Op] = []
 
@@ -280,8 +278,7 @@ class _Generator:
     # -- backward ----------------------------------------------------------------------------
 
     def _emit_backward(self, root: Value) -> dict[Value, str]:
-        """The chain rule from ``root`` to ``self.wrt``, one statement per node: its gradient
-        as the sum of its uses' contributions, added left to right in the engine's order."""
+        """The chain rule from ``root`` to ``self.wrt``; returns each reached node's g-name."""
         order = topological_order(root)  # the engine's order: contributions add up alike
         wanted = set(self.wrt)
         needs: set[Value] = set()
@@ -291,30 +288,25 @@ class _Generator:
         grads: dict[Value, str] = {}
         if root not in needs:
             return grads
-        terms: dict[Value, list[str]] = {}
-        uses: dict[Value, list[str]] = {}
+        gname = self.names.take("g_" + self.expr[root], "g")
+        grads[root] = gname
+        self._unit([f"{gname} = 1.0"], (gname,), ())
         for node in reversed(order):
-            if node not in needs:
+            if node.is_leaf or node not in needs:
                 continue
-            if node is root:
-                g = self.names.take("g_" + self.expr[node], "g")
-                self._unit([f"{g} = 1.0"], (g,), ())
-            else:
-                g = self.names.take("g_" + self.expr[node], "g")
-                parts = terms.pop(node)
-                used = uses.pop(node)
-                lines = [f"{g} = {' + '.join(parts[:_TERMS])}"]
-                for k in range(_TERMS, len(parts), _TERMS):  # left to right, as one sum
-                    lines.append(f"{g} = {g} + {' + '.join(parts[k:k + _TERMS])}")
-                self._unit(lines, (g,), used)
-            grads[node] = g
-            if node.is_leaf:
-                continue
+            g = grads[node]
             op = node.primitive
             assert op is not None
             arguments = node.arguments
             args = [self._arg(a) for a in arguments]
             out = self.expr[node]
+            # An n-ary node receiving a zero gradient is skipped, as the engine's sweep skips
+            # it: a dead ReLU's weighted sum. Its output is finite exactly when its partials
+            # are (they are its inputs or constants), so the skip changes no sum.
+            skip = op.nary and sum(1 for a in arguments if type(a) is Value and a in needs) > 2
+            lines: list[str] = []
+            first: list[str] = []
+            targets: list[str] = []
             partials: list[str] | None
             if _is_custom(op):
                 prefix = self._bind_custom(op)
@@ -325,10 +317,9 @@ class _Generator:
                 if partials is None:  # a bulk partial (logsumexp's softmax)
                     bulk = op.bulk_expr(f"({', '.join(args)},)", out)
                     dname = self.names.take("d_" + out, "d")
-                    self._unit([f"{dname} = {bulk}  # d {op.name}"], (dname,), [out, *args])
+                    lines.append(f"{dname} = {bulk}  # d {op.name}")
+                    targets.append(dname)
                     partials = [f"{dname}[{i}]" for i in range(len(args))]
-                    args = [*args, dname]
-            context = [g, out, *args]
             for a, d in zip(arguments, partials, strict=True):
                 if type(a) is not Value or a not in needs:
                     continue
@@ -339,8 +330,23 @@ class _Generator:
                 else:
                     m = _ATOM.match(d)
                     term = f"{g} * {m.group(1) if m else d}"
-                terms.setdefault(a, []).append(term)
-                uses.setdefault(a, []).extend(context)
+                target = grads.get(a)
+                if target is None:
+                    target = self.names.take("g_" + self.expr[a], "g")
+                    grads[a] = target
+                    first.append(target)
+                    lines.append(f"{target} = {term}")
+                else:
+                    lines.append(f"{target} += {term}")
+                targets.append(target)
+            if skip:
+                block = [f"if {g} != 0.0 or not isfinite({out}):"]
+                block.extend("    " + line for line in lines)
+                if first:
+                    block.append("else:")
+                    block.extend(f"    {target} = 0.0" for target in first)
+                lines = block
+            self._unit(lines, targets, [g, out, *args, *targets])
         return grads
 
     # -- the function ------------------------------------------------------------------------
@@ -455,8 +461,6 @@ def _transfer(targets: Sequence[str], sources: Sequence[str]) -> str:
         return f"{targets[0]} = {sources[0]}"
     return f"{', '.join(targets)} = {', '.join(sources)}"
 
-
-_TERMS = 100  # terms per statement of a long sum (deep expressions strain the compiler)
 
 _PATTERNS: dict[tuple[str, int], list[str] | None] = {}
 

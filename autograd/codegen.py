@@ -179,6 +179,7 @@ class _Generator:
         self.wrt = list(trace.params) if kind == "backward" else list(wrt)
         self.names = _Names()
         self.expr: dict[Value, str] = {}  # node -> its name, or a literal for constants
+        self.args_of: dict[Value, list[str]] = {}  # node -> its arguments as source
         # Units of code: (lines, names assigned, names read); a unit is never split.
         self.units: list[tuple[list[str], Sequence[str], Sequence[str]]] = []
         self.namespace: dict[str, Any] = dict(NAMESPACE)
@@ -260,6 +261,7 @@ class _Generator:
                 continue
             count += 1
             args = [self._arg(a) for a in node.arguments]
+            self.args_of[node] = args
             name = self.names.take(node.label, f"t{count}")
             self.expr[node] = name
             expr, comment = self._forward_expr(node, args)
@@ -298,7 +300,7 @@ class _Generator:
             op = node.primitive
             assert op is not None
             arguments = node.arguments
-            args = [self._arg(a) for a in arguments]
+            args = self.args_of[node]
             out = self.expr[node]
             # An n-ary node receiving a zero gradient is skipped, as the engine's sweep skips
             # it: a dead ReLU's weighted sum. Its output is finite exactly when its partials
@@ -481,7 +483,14 @@ def _partial_exprs(op: Op, args: Sequence[str], out: str) -> list[str] | None:
     patterns = _PATTERNS[key]
     if patterns is None:
         return op.partial_exprs(args, out)
-    return [p.format(*args, out=out) for p in patterns]
+    index = _ARG_INDEX
+    return [
+        # "({k})" (a dot's partner operand) is the argument itself: no formatting needed
+        f"({args[index[p]]})" if p in index else p.format(*args, out=out) for p in patterns
+    ]
+
+
+_ARG_INDEX = {f"({{{k}}})": k for k in range(4096)}
 
 
 def _is_custom(op: Op) -> bool:

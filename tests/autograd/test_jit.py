@@ -476,3 +476,20 @@ def test_backward_with_aux_returns_the_other_outputs_from_the_same_pass():
         g.backward(X)
     with pytest.raises(TypeError, match="pair"):
         jit(loss).backward(X, has_aux=True)
+
+
+def test_grad_with_data_arguments_static_arguments_and_explicit_compiling():
+    def f(w, xs, scale):
+        return scale * mean([(w * x - 1.0) ** 2 for x in xs])
+
+    dg = jit(grad(f), static_argnums=-1)
+    for w, xs in [(0.5, [1.0, 2.0]), (2.0, [3.0, -1.0]), (1.5, [0.5, 0.25, 4.0])]:
+        assert close(dg(w, xs, 3.0), grad(f)(w, xs, 3.0))
+    assert dg.cache_size == 2  # two lengths of xs
+    vg = jit(value_and_grad(f))
+    vg.compile(2.0, [1.0, 1.0], 1.0)
+    assert vg.cache_size == 1
+    value, slope = vg(2.0, [1.0, 1.0], 1.0)
+    assert value == 1.0 and slope == 2.0  # d/dw (w - 1)^2 at 2
+    with pytest.raises(TypeError, match="real number"):
+        jit(grad(f, argnums=1))(1.0, [1.0], 1.0)

@@ -45,7 +45,15 @@ def _check_complete() -> None:
 
 _check_complete()
 
-from .engine import Value, custom_op, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .engine import (
+    Value,
+    custom_op,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
 from .functions import abs as abs  # an attribute only: in __all__ it would shadow the builtin
 from .functions import (
     cos,
@@ -66,6 +74,7 @@ from .functions import (
 )
 from .functions import sum as sum  # an attribute only, like abs
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .jit import jit
 from .ops import OPS, Op
 from .transforms import grad, hessian, jacobian, value_and_grad
 
@@ -92,6 +101,7 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "jacobian",
+    "jit",
     "leaky_relu",
     "log",
     "logsumexp",
@@ -105,5 +115,6 @@ __all__ = [
     "softplus",
     "sqrt",
     "tanh",
+    "topological_order",
     "value_and_grad",
 ]

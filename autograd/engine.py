@@ -25,13 +25,10 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 from . import ops as _ops
 from .ops import Op
-
-if TYPE_CHECKING:  # for annotations only: nothing at run time needs typing_extensions
-    from typing_extensions import Self
 
 __all__ = ["Value", "custom_op", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
 
@@ -58,6 +55,11 @@ _RECORD = _Mode(True)
 _NO_GRAD = _Mode(False)
 _MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORD)
 
+TRACER: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_tracer", default=None)
+"""The jit hook: autograd.jit's active tracer while it traces a function, None otherwise. A leaf
+made, a comparison or ``bool`` taken, a ``float``/``int``/``item()`` read on a Value report to
+it (``leaf``, ``branch``, ``concrete``), so data-dependent control flow is guarded or refused."""
+
 
 def is_grad_enabled() -> bool:
     """True when ops record their parents (outside any ``no_grad`` block)."""
@@ -73,9 +75,8 @@ class _ModeSwitch:
     def _mode(self) -> _Mode:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> None:
         self._tokens.append(_MODE.set(self._mode()))
-        return self
 
     def __exit__(self, *exc: object) -> None:
         _MODE.reset(self._tokens.pop())
@@ -223,6 +224,9 @@ class Value:
         mode = _MODE.get()
         if mode.sites is not None:
             mode.sites[self] = _creation_site()
+        tracer = TRACER.get()  # jit hook: leaves made inside a trace are its constants
+        if tracer is not None:
+            tracer.leaf(self)
 
     # -- read-only views -----------------------------------------------------------------
 
@@ -246,9 +250,25 @@ class Value:
             return tuple(self._d0)
         return _pairs(self)[1::2]
 
+    @property
+    def primitive(self) -> Op | None:
+        """The op table's record of the op that made this node (None for a leaf)."""
+        return self._op
+
+    @property
+    def arguments(self) -> tuple[Any, ...]:
+        """The op's full arguments in order: Values and float constants (() for a leaf)."""
+        return arguments(self)
+
+    @property
     def is_leaf(self) -> bool:
         """True when no op made this node (inputs, parameters, detached values, constants)."""
         return self._p0 is None
+
+    def item(self) -> float:
+        """The data as a Python float (as ``torch.Tensor.item``)."""
+        tracer = TRACER.get()  # jit hook
+        return self.data if tracer is None else tracer.concrete(self, "item()")
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut from the graph."""
@@ -268,27 +288,54 @@ class Value:
             parts.append(f"op={self._op.name!r}")
         return f"Value({', '.join(parts)})"
 
+    # -- jit hook: reading a Value as a Python number or branching on it reports to the active
+    # tracer (TRACER, None outside autograd.jit's traces), which guards or refuses it.
+
     def __float__(self) -> float:
-        return self.data
+        tracer = TRACER.get()
+        return self.data if tracer is None else tracer.concrete(self, "float()")
 
     def __int__(self) -> int:
-        return int(self.data)
+        tracer = TRACER.get()
+        return int(self.data if tracer is None else tracer.concrete(self, "int()"))
 
     def __bool__(self) -> bool:
-        return self.data != 0.0
+        result = self.data != 0.0
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "!=", 0.0, result)
+        return result
 
     # Comparisons look at data only; == and hash stay by identity so nodes key dicts and sets.
     def __lt__(self, other: Scalar) -> bool:
-        return self.data < (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data < (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __le__(self, other: Scalar) -> bool:
-        return self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<=", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __gt__(self, other: Scalar) -> bool:
-        return self.data > (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data > (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __ge__(self, other: Scalar) -> bool:
-        return self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">=", other, result)
+        return result  # type: ignore[no-any-return]
+
+    # -- end of the jit hook
 
     __hash__ = object.__hash__
 
@@ -578,7 +625,7 @@ class Value:
             out.data = self.data
             out._d0 = 1.0
         else:
-            out.data = 0.0
+            out.data = self.data if self.data != self.data else 0.0  # relu(nan) is nan
             out._d0 = 0.0
         out.grad = 0.0
         out.label = ""
@@ -791,7 +838,7 @@ def _unary(op: Op, x: Value) -> Value:
     data = _forward(op, xd)
     if type(data) is not float:
         data = _real(data, f"the forward function of {op.name}")
-    d = op.derivatives[0](xd, data)  # built-in unary ops take (x, out)
+    d = op.partial(0, (xd,), data)
     if type(d) is not float:
         d = d.data if type(d) is Value else _real(d, f"derivative 0 of {op.name}")
     out = _new(Value)
@@ -828,7 +875,7 @@ def _binary(op: Op, x: Any, y: Any) -> Value:
         if not mode.record:
             return _leaf(data)
         return _apply(op, (x, y))
-    dx, dy = op.derivatives  # built-in binary ops take (x, y, out)
+    partial = op.partial
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -837,19 +884,19 @@ def _binary(op: Op, x: Any, y: Any) -> Value:
     out._g = 0.0
     if x_node and y_node:
         out._p0 = x
-        out._d0 = dx(xd, yd, data)
+        out._d0 = partial(0, (xd, yd), data)
         out._p1 = y
-        out._d1 = dy(xd, yd, data)
+        out._d1 = partial(1, (xd, yd), data)
         out._ctx = None
     elif x_node:  # the constant second: kept in _d1, its position in _ctx
         out._p0 = x
-        out._d0 = dx(xd, yd, data)
+        out._d0 = partial(0, (xd, yd), data)
         out._p1 = None
         out._d1 = yd
         out._ctx = 1
     else:
         out._p0 = y
-        out._d0 = dy(xd, yd, data)
+        out._d0 = partial(1, (xd, yd), data)
         out._p1 = None
         out._d1 = xd
         out._ctx = 0
@@ -1175,7 +1222,7 @@ def custom_op(
             name = "custom"
     if type(name) is not str or not name:
         raise TypeError(f"custom_op: name must be a non-empty str, got {name!r}")
-    op = Op(name, fn, derivatives, uses_out=False, doc=getattr(fn, "__doc__", "") or "")
+    op = Op(name, fn, derivatives, doc=getattr(fn, "__doc__", "") or "")
     arity = op.arity
 
     def apply(*args: Scalar) -> Value:

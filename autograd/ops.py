@@ -1,12 +1,26 @@
-"""The op table: every differentiable primitive, declared once.
+"""The op table: every differentiable primitive, declared once as expression templates.
 
-Each :class:`Op` states its forward function on floats, one local derivative per input, its
-display symbol and its domain. The derivative formulas take the op's arguments followed by its
-output ``out`` and are written with arithmetic operators and the generic helpers below, so the
-same formula yields a float during an ordinary forward pass and a differentiable ``Value`` when
-``backward(create_graph=True)`` asks for higher orders. The engine, the graph renderer, the
-property-test strategies and the op tests all read this table; :func:`autograd.custom_op` builds
-entries of the same kind.
+Each row states its forward computation and one local derivative per argument as Python
+expression text over the argument names (``{x}``, ``{y}``, ...) and the output ``{out}``. At
+import the rows are compiled into the callables the engine uses (the way ``dataclasses``
+generates ``__init__``), and the same text is available to code generators
+(:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`): the engine's fast paths and the graph
+compiler are generated from it, so a derivative is written here and nowhere else.
+
+Derivative templates use arithmetic and the generic helpers of :data:`NAMESPACE` (``exp``,
+``log``, ``recip``, ...), which take floats or ``Value``s: evaluated on floats they give the
+partials stored by an ordinary forward pass; on Values, the differentiable partials of
+``backward(create_graph=True)``. Forward templates run on floats only.
+
+**The overflow rule** (one rule for every op, tested per op): an op raises exactly where
+Python's float operator or the ``math`` function it is written with raises (``ZeroDivisionError``
+for ``x / 0``; ``OverflowError`` for ``exp(1000)`` or ``1e308 ** 2``; ``ValueError`` for
+``log(-1)`` or ``sin(inf)``); everywhere else it gives the IEEE result, inf or nan
+(``1e308 * 10`` is inf, ``inf - inf`` is nan, ``relu(nan)`` is nan). An n-ary op gives what its
+binary spelling gives: ``sum`` is exactly rounded (``math.fsum``) while that is finite and
+otherwise falls back to repeated ``+`` (inf, or nan for inf + -inf), ``dot`` likewise over the
+products. ``sigmoid``, ``softplus`` and ``logsumexp`` are the stable forms, finite wherever
+their result is.
 
 This module knows nothing of ``Value``: the engine imports it, never the reverse.
 """
@@ -14,21 +28,22 @@ This module knows nothing of ``Value``: the engine imports it, never the reverse
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["BINARY", "NARY", "OPS", "UNARY", "Op", "markdown_table"]
+__all__ = ["BINARY", "NAMESPACE", "NARY", "OPS", "UNARY", "Op", "markdown_table"]
 
 _inf = math.inf
 _nan = math.nan
 
 
 # ---------------------------------------------------------------------------------------------
-# Generic helpers: the float path uses ``math``; anything else (a Value) uses its own methods.
+# Generic helpers for derivative templates: floats take the ``math`` path, anything else (a
+# Value) its own methods, so one template serves both.
 # ---------------------------------------------------------------------------------------------
 
-def _exp(x: Any) -> Any:
+def exp(x: Any) -> Any:
+    """e ** x; inf (not OverflowError) past the float range, as a derivative should be."""
     if type(x) is float:
         try:
             return math.exp(x)
@@ -37,109 +52,143 @@ def _exp(x: Any) -> Any:
     return x.exp()
 
 
-def _log(x: Any) -> Any:
+def log(x: Any) -> Any:
+    """Natural logarithm of a float or a Value."""
     return math.log(x) if type(x) is float else x.log()
 
 
-def _cos(x: Any) -> Any:
+def cos(x: Any) -> Any:
+    """Cosine of a float or a Value."""
     return math.cos(x) if type(x) is float else x.cos()
 
 
-def _sin(x: Any) -> Any:
+def sin(x: Any) -> Any:
+    """Sine of a float or a Value."""
     return math.sin(x) if type(x) is float else x.sin()
 
 
-def _sigmoid(x: Any) -> Any:
-    return _sigmoid_f(x) if type(x) is float else x.sigmoid()
+def sigmoid(x: Any) -> Any:
+    """The logistic function of a float (stable) or a Value."""
+    return sigmoid_f(x) if type(x) is float else x.sigmoid()
 
 
-def _recip(x: Any) -> Any:
-    """1 / x, with IEEE infinities at zero on the float path (as PyTorch gives)."""
-    if type(x) is float:
-        if x == 0.0:
-            return math.copysign(_inf, x)
-        return 1.0 / x
+def recip(x: Any) -> Any:
+    """1 / x, with IEEE infinities at zero on floats (as PyTorch gives for a derivative)."""
+    if type(x) is float and x == 0.0:
+        return math.copysign(_inf, x)
     return 1.0 / x
 
 
-def _pow(x: Any, y: Any) -> Any:
-    """x ** y; on floats, math.pow with IEEE results instead of exceptions (for derivatives)."""
+def power(x: Any, y: Any) -> Any:
+    """x ** y; on floats, IEEE results instead of exceptions (for derivatives)."""
     if type(x) is float and type(y) is float:
         try:
             return math.pow(x, y)
-        except ZeroDivisionError:  # pragma: no cover - math.pow raises ValueError instead
-            return _inf
         except ValueError:
-            if x == 0.0:
-                return _inf
-            return _nan
+            return _inf if x == 0.0 else _nan
         except OverflowError:
             return _inf
     return x ** y
 
 
 # ---------------------------------------------------------------------------------------------
-# Forward functions on floats (numerically stable where it matters).
+# Forward functions on floats, for what one expression cannot say (or say stably).
 # ---------------------------------------------------------------------------------------------
 
-def _sigmoid_f(x: float) -> float:
+def sigmoid_f(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for any input."""
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
 
 
-def _softplus_f(x: float) -> float:
-    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows.
+def softplus_f(x: float) -> float:
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows."""
     return max(0.0, x) + math.log1p(math.exp(-abs(x)))
 
 
-def _relu_f(x: float) -> float:
-    # A branch, not max(): relu runs once per neuron, and the builtin call costs twice as much.
-    if x > 0.0:
-        return x
-    return 0.0
+def sum_f(xs: Sequence[float]) -> float:
+    """Exactly rounded sum; repeated ``+`` (inf, nan) where the exact sum leaves the floats."""
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):
+        total = 0.0
+        for x in xs:
+            total += x
+        return total
 
 
-def _leaky_relu_f(x: float, slope: float) -> float:
-    return x if x > 0.0 else slope * x
+def mean_f(xs: Sequence[float]) -> float:
+    """sum_f(xs) / len(xs); ValueError when empty."""
+    if not xs:
+        raise ValueError("mean of an empty sequence")
+    return sum_f(xs) / len(xs)
 
 
-def _pow_f(x: float, y: float) -> float:
-    return math.pow(x, y)
+def dot_f(xs: Sequence[float]) -> float:
+    """x1*y1 + ... for ``xs = (x1..xn, y1..yn)``, summed as :func:`sum_f` sums."""
+    n = len(xs) // 2
+    return sum_f([a * b for a, b in zip(xs[:n], xs[n:], strict=True)])
 
 
-def _div_f(x: float, y: float) -> float:
-    return x / y
-
-
-def _logsumexp_f(*xs: float) -> float:
+def logsumexp_f(xs: Sequence[float]) -> float:
+    """log(e^x1 + ... + e^xn), shifted by the largest input; ValueError when empty."""
     if not xs:
         raise ValueError("logsumexp of an empty sequence")
     m = max(xs)
-    if m == _inf or m == -_inf:
+    if not math.isfinite(m):
         return m
-    exp = math.exp
-    return m + math.log(math.fsum([exp(x - m) for x in xs]))
+    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
 
 
-def _sum_f(*xs: float) -> float:
-    return math.fsum(xs)
+def softmax_f(xs: Sequence[float], out: float) -> list[float]:
+    """The partials of logsumexp, exp(x_i - m) / total: exact to the last bits even where
+    log(total) is below the float spacing of ``out`` (inputs near 1e17)."""
+    m = max(xs)
+    if not math.isfinite(m):
+        return [exp(x - out) for x in xs]
+    exps = [math.exp(x - m) for x in xs]
+    total = math.fsum(exps)
+    return [e / total for e in exps]
 
 
-def _mean_f(*xs: float) -> float:
-    if not xs:
-        raise ValueError("mean of an empty sequence")
-    return math.fsum(xs) / len(xs)
-
-
-def _dot_f(*xs: float) -> float:
-    n = len(xs) // 2
-    return math.fsum(map(operator.mul, xs[:n], xs[n:]))
+NAMESPACE: dict[str, Any] = {
+    "__builtins__": {},
+    "abs": abs,
+    "float": float,
+    "len": len,
+    "zip": zip,
+    "inf": _inf,
+    "nan": _nan,
+    "exp": exp,
+    "log": log,
+    "cos": cos,
+    "sin": sin,
+    "sigmoid": sigmoid,
+    "recip": recip,
+    "power": power,
+    "math_exp": math.exp,
+    "math_log": math.log,
+    "math_sqrt": math.sqrt,
+    "math_tanh": math.tanh,
+    "math_sin": math.sin,
+    "math_cos": math.cos,
+    "math_pow": math.pow,
+    "sigmoid_f": sigmoid_f,
+    "softplus_f": softplus_f,
+    "sum_f": sum_f,
+    "mean_f": mean_f,
+    "dot_f": dot_f,
+    "logsumexp_f": logsumexp_f,
+    "softmax_f": softmax_f,
+}
+"""Every identifier a template uses, and nothing else (no builtins): code generated from the
+table is evaluated in a copy of this dictionary."""
 
 
 # ---------------------------------------------------------------------------------------------
-# Domains: used for error messages and by the test strategies to pick safe points.
+# Domains: used in error messages and by the test strategies to pick safe points.
 # ``valid(*xs)`` is true where the op is defined, finite and differentiable with some margin.
 # ---------------------------------------------------------------------------------------------
 
@@ -174,34 +223,57 @@ def _pow_ok(x: float, y: float) -> bool:
 # The Op record.
 # ---------------------------------------------------------------------------------------------
 
+def _compile(source: str, name: str) -> Any:
+    """Evaluates generated source (identifiers and templates of this module only)."""
+    return eval(compile(source, f"<op {name}>", "eval"), dict(NAMESPACE))
+
+
+def _tuple_expr(names: Sequence[str]) -> str:
+    """A tuple display of ``names``: ``(a, b)``, ``(a,)``, ``()``."""
+    if len(names) == 1:
+        return f"({names[0]},)"
+    return f"({', '.join(names)})"
+
+
 class Op:
     """One differentiable primitive: forward on floats and a local derivative per input.
 
-    Args:
-        name: identifier shown as ``Value.op`` and in graph drawings ("mul", "tanh").
-        forward: maps the op's float arguments to a float.
-        derivatives: for a fixed-arity op, one function per argument giving d out / d arg from
-            ``(*args, out)``. For an n-ary op, a single function ``(i, args, out)``.
-        symbol: short display form ("*", "tanh").
-        nary: True for ops taking any number of arguments (sum, mean, dot, logsumexp).
-        domain: human-readable domain, quoted in error messages.
-        valid: predicate on float arguments, true where the op is safely differentiable.
-        uses_out: False when the derivative functions take only the arguments (custom ops).
-        doc: the forward formula, for people (the README's op list is generated from it).
-        rule: the local derivatives, for people, in argument order.
+    Table rows are declared with templates (:meth:`Op.row`); a custom op (:func:`custom_op`)
+    with plain functions, ``Op(name, forward, derivatives)``, where ``derivatives[i](*args)`` is
+    d out / d arg_i. Both give the same interface:
+
+    - ``forward(*floats) -> float``;
+    - ``partial(i, args, out)``: d out / d args[i] (floats in, float out; Values in, a
+      differentiable Value out);
+    - ``partials(args, out)``: every local derivative at once (an n-ary op's bulk partial);
+    - ``forward_expr(names)`` / ``partial_exprs(names, out)``: the same as Python expression
+      text over the given identifiers, evaluated with :data:`NAMESPACE` (None for custom ops,
+      whose functions a generator must call by a bound name).
+
+    Attributes: ``name`` (as ``Value.op``), ``symbol`` (display), ``arity`` (None for n-ary),
+    ``nary``, ``paired`` (an n-ary op over two equal halves, as dot), ``domain`` (for messages),
+    ``valid`` (predicate true where the op is safely differentiable), ``doc`` (the formula for
+    people), ``params`` (argument names of a row), ``custom``.
     """
 
     __slots__ = (
+        "_bulk",
+        "_derivatives",
+        "_each",
+        "_forward_t",
+        "_partial_fns",
+        "_partial_t",
+        "_partials_fn",
         "arity",
-        "derivatives",
+        "custom",
         "doc",
         "domain",
         "forward",
         "name",
         "nary",
-        "rule",
+        "paired",
+        "params",
         "symbol",
-        "uses_out",
         "valid",
     )
 
@@ -209,58 +281,225 @@ class Op:
         self,
         name: str,
         forward: Callable[..., float],
-        derivatives: Sequence[Callable[..., Any]] | Callable[..., Any],
+        derivatives: Sequence[Callable[..., Any]],
         *,
         symbol: str | None = None,
-        nary: bool = False,
         domain: str = "all real numbers",
         valid: Callable[..., bool] = _everywhere,
-        uses_out: bool = True,
         doc: str = "",
-        rule: str = "",
     ) -> None:
+        derivatives = tuple(derivatives)
+        for i, d in enumerate(derivatives):
+            if not callable(d):
+                raise TypeError(
+                    f"op {name!r}: derivative {i} must be callable, got {type(d).__name__}"
+                )
         self.name = name
         self.symbol = symbol or name
         self.forward = forward
-        self.nary = nary
-        if nary:
-            if not callable(derivatives):
-                raise TypeError(f"op {name!r}: an n-ary op takes one derivative function")
-            self.derivatives = derivatives
-            self.arity = None
-        else:
-            derivatives = tuple(derivatives)  # type: ignore[arg-type]
-            for i, d in enumerate(derivatives):
-                if not callable(d):
-                    raise TypeError(
-                        f"op {name!r}: derivative {i} must be callable, got {type(d).__name__}"
-                    )
-            self.derivatives = derivatives
-            self.arity = len(derivatives)
+        self.arity: int | None = len(derivatives)
+        self.nary = False
+        self.paired = False
         self.domain = domain
         self.valid = valid
-        self.uses_out = uses_out
         self.doc = doc
-        self.rule = rule
+        self.custom = True
+        self.params: tuple[str, ...] = ()
+        self._forward_t: str | None = None
+        self._partial_t: tuple[str, ...] | None = None
+        self._each: Any = None
+        self._bulk: str | None = None
+        self._derivatives = derivatives
+        self._partial_fns: tuple[Callable[..., Any], ...] = ()
+        self._partials_fn: Callable[..., Any] | None = None
+
+    @classmethod
+    def row(
+        cls,
+        name: str,
+        params: Sequence[str],
+        forward: str,
+        partials: Sequence[str] | str,
+        *,
+        symbol: str | None = None,
+        bulk: str | None = None,
+        paired: bool = False,
+        domain: str = "all real numbers",
+        valid: Callable[..., bool] = _everywhere,
+        doc: str = "",
+    ) -> Op:
+        """A table row from templates.
+
+        Args:
+            params: the argument names the templates use (``("x", "y")``); ``()`` for an n-ary
+                op, whose forward template reads ``{args}`` (a tuple of all arguments).
+            forward: the forward expression on floats.
+            partials: one template per argument over ``{param}`` and ``{out}``; for an n-ary op
+                ONE template for every argument over ``{x}`` (that argument), ``{other}`` (its
+                partner in a paired op), ``{n}`` (the argument count) and ``{out}``.
+            bulk: an n-ary op's expression for all partials at once over ``{args}`` and
+                ``{out}``, when it is more exact than the per-argument template on floats.
+        """
+        op = cls.__new__(cls)
+        op.name = name
+        op.symbol = symbol or name
+        op.nary = not params
+        op.arity = None if op.nary else len(params)
+        op.paired = paired
+        op.domain = domain
+        op.valid = valid
+        op.doc = doc
+        op.custom = False
+        op.params = tuple(params)
+        op._forward_t = forward
+        op._bulk = bulk
+        op._derivatives = ()
+        if op.nary:
+            if not isinstance(partials, str):
+                raise TypeError(f"op {name!r}: an n-ary op takes one partial template")
+            op._partial_t = None
+            op._each = partials
+            op.forward = _compile(f"lambda *args: {forward.format(args='args')}", name)
+            fill = {"x": "x", "other": "other", "n": "n", "out": "out"}
+            each = _compile(f"lambda x, other, n, out: {partials.format(**fill)}", name)
+            op._partial_fns = (each,)
+            op._partials_fn = _compile(f"lambda args, out: {op._bulk_source('args', 'out')}", name)
+        else:
+            if isinstance(partials, str) or len(partials) != len(params):
+                raise TypeError(f"op {name!r}: give one partial template per argument")
+            op._partial_t = tuple(partials)
+            op._each = None
+            names = ", ".join(params)
+            fill = {p: p for p in params}
+            op.forward = _compile(f"lambda {names}: {forward.format(**fill)}", name)
+            fill["out"] = "out"
+            op._partial_fns = tuple(
+                _compile(f"lambda {names}, out: {t.format(**fill)}", name) for t in partials
+            )
+            op._partials_fn = _compile(
+                f"lambda {names}, out: ({', '.join(t.format(**fill) for t in partials)},)", name
+            )
+        return op
+
+    # -- what generators read ------------------------------------------------------------------
+
+    def forward_expr(self, names: Sequence[str]) -> str | None:
+        """The forward as an expression over the identifiers ``names`` (None: custom op)."""
+        if self._forward_t is None:
+            return None
+        if self.nary:
+            return self._forward_t.format(args=_tuple_expr(names))
+        self._check_count(names)
+        return "(" + self._forward_t.format(**dict(zip(self.params, names, strict=True))) + ")"
+
+    def partial_exprs(self, names: Sequence[str], out: str) -> list[str] | None:
+        """d out / d names[i] for each argument, as expressions over ``names`` and ``out``.
+
+        None for custom ops and for an n-ary op with a bulk partial (call :meth:`partials`).
+        """
+        if self._forward_t is None or self._bulk is not None:
+            return None
+        if self.nary:
+            n = len(names)
+            return ["(" + self._each_expr(i, names, out) + ")" for i in range(n)]
+        self._check_count(names)
+        fill = dict(zip(self.params, names, strict=True))
+        fill["out"] = out
+        assert self._partial_t is not None
+        return ["(" + t.format(**fill) + ")" for t in self._partial_t]
+
+    def bulk_expr(self, args: str, out: str) -> str | None:
+        """All partials at once as one expression giving a sequence, over the identifier
+        ``args`` (a tuple or list of the arguments) and ``out``; None for custom ops."""
+        if self._forward_t is None:
+            return None
+        if self.nary:
+            return self._bulk_source(args, out)
+        names = [f"{args}[{i}]" for i in range(len(self.params))]
+        exprs = self.partial_exprs(names, out)
+        assert exprs is not None
+        return _tuple_expr(exprs)
+
+    def _each_expr(self, i: int, names: Sequence[str], out: str) -> str:
+        n = len(names)
+        half = n // 2
+        other = "None"
+        if self.paired:
+            other = names[i + half] if i < half else names[i - half]
+        return str(self._each).format(x=names[i], other=other, n=str(n), out=out)
+
+    def _bulk_source(self, args: str, out: str) -> str:
+        """An n-ary op's bulk partial as source: its ``bulk`` template, or the per-argument
+        template mapped over the arguments (a constant computed once, a paired op's partner
+        half swapped in)."""
+        if self._bulk is not None:
+            return self._bulk.format(args=args, out=out)
+        each = str(self._each)
+        n = f"len({args})"
+        if "{x}" not in each and "{other}" not in each:
+            return f"[{each.format(x='', other='', n=n, out=out)}] * {n}"
+        if each.strip() == "{other}" and self.paired:
+            return f"[*{args}[{n} // 2:], *{args}[:{n} // 2]]"
+        other = f"[*{args}[{n} // 2:], *{args}[:{n} // 2]]" if self.paired else f"[None] * {n}"
+        body = each.format(x="x_", other="o_", n=n, out=out)
+        return f"[{body} for x_, o_ in zip({args}, {other})]"
+
+    def _check_count(self, names: Sequence[str]) -> None:
+        if len(names) != len(self.params):
+            raise TypeError(f"op {self.name!r} takes {len(self.params)} names, got {len(names)}")
+
+    # -- what the engine calls -----------------------------------------------------------------
 
     def partial(self, i: int, args: Sequence[Any], out: Any) -> Any:
         """d out / d args[i], as a float or (on Values) a differentiable Value."""
+        if self.custom:
+            return self._derivatives[i](*args)
         if self.nary:
-            return self.derivatives(i, args, out)
-        if self.uses_out:
-            return self.derivatives[i](*args, out)
-        return self.derivatives[i](*args)
+            n = len(args)
+            if self._bulk is not None and all(type(a) is float for a in args):
+                return self.partials(args, out)[i]
+            half = n // 2
+            other = (args[i + half] if i < half else args[i - half]) if self.paired else None
+            return self._partial_fns[0](args[i], other, n, out)
+        return self._partial_fns[i](*args, out)
+
+    def partials(self, args: Sequence[Any], out: Any) -> Sequence[Any]:
+        """Every local derivative at once, in argument order."""
+        if self.custom:
+            return [d(*args) for d in self._derivatives]
+        assert self._partials_fn is not None
+        if self.nary:
+            return self._partials_fn(args, out)  # type: ignore[no-any-return]
+        return self._partials_fn(*args, out)  # type: ignore[no-any-return]
+
+    @property
+    def rule(self) -> str:
+        """The local derivatives as written in the table (the README's op list shows them)."""
+        if self.custom:
+            return ""
+        if self.nary:
+            text = str(self._each).format(x="x_i", other="y_i", n="n", out="out")
+            if self.paired:
+                return f"{text} for x_i, and x_i for y_i"
+            return f"{text} for each x_i"
+        assert self._partial_t is not None
+        return "; ".join(
+            t.format(**{p: p for p in self.params}, out="out") for t in self._partial_t
+        )
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
     def __reduce__(self) -> Any:
         # A built-in op pickles (and deep-copies) as its name: the table's own record comes
-        # back, not a copy holding the table's lambdas. A custom op pickles attribute by
-        # attribute, so its functions must be importable ones.
+        # back. A custom op pickles its defining arguments, so its functions must be
+        # importable ones.
         if OPS.get(self.name) is self:
             return (builtin_op, (self.name,))
-        return (_restore_op, (_state(self),))
+        return (
+            _custom_op_record,
+            (self.name, self.forward, self._derivatives, self.symbol, self.domain, self.doc),
+        )
 
 
 def builtin_op(name: str) -> Op:
@@ -268,160 +507,77 @@ def builtin_op(name: str) -> Op:
     return OPS[name]
 
 
-def _state(op: Op) -> dict[str, Any]:
-    return {slot: getattr(op, slot) for slot in Op.__slots__}
-
-
-def _restore_op(state: dict[str, Any]) -> Op:
-    op = Op.__new__(Op)
-    for slot, value in state.items():
-        setattr(op, slot, value)
-    return op
+def _custom_op_record(
+    name: str, forward: Callable[..., float], derivatives: Sequence[Callable[..., Any]],
+    symbol: str, domain: str, doc: str,
+) -> Op:
+    return Op(name, forward, derivatives, symbol=symbol, domain=domain, doc=doc)
 
 
 # ---------------------------------------------------------------------------------------------
-# Derivative formulas. Each works on floats and on Values alike.
+# The table. Each row: name, argument names, forward, one local derivative per argument.
 # ---------------------------------------------------------------------------------------------
 
-def _one(*_: Any) -> float:
-    return 1.0
+_XY = ("x", "y")
+_X = ("x",)
 
-
-def _minus_one(*_: Any) -> float:
-    return -1.0
-
-
-def _abs_d(x: Any, out: Any) -> float:
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-
-
-def _relu_d(x: Any, out: Any) -> float:
-    return 1.0 if x > 0.0 else 0.0
-
-
-def _leaky_relu_d(x: Any, slope: Any, out: Any) -> Any:
-    return 1.0 if x > 0.0 else slope
-
-
-def _leaky_relu_dslope(x: Any, slope: Any, out: Any) -> Any:
-    return min(x, 0.0)
-
-
-def _pow_dx(x: Any, y: Any, out: Any) -> Any:
-    if type(y) is float and y == 0.0:
-        return 0.0
-    return y * _pow(x, y - 1.0)
-
-
-def _pow_dy(x: Any, y: Any, out: Any) -> Any:
-    if type(x) is float:
-        if x > 0.0:
-            return out * math.log(x)
-        if x == 0.0 and y >= 0.0:
-            return 0.0
-        return _nan
-    return out * _log(x)
-
-
-def _sum_d(i: int, args: Sequence[Any], out: Any) -> float:
-    return 1.0
-
-
-def _mean_d(i: int, args: Sequence[Any], out: Any) -> float:
-    return 1.0 / len(args)
-
-
-def _dot_d(i: int, args: Sequence[Any], out: Any) -> Any:
-    n = len(args) // 2
-    return args[i + n] if i < n else args[i - n]
-
-
-def _logsumexp_d(i: int, args: Sequence[Any], out: Any) -> Any:
-    return _exp(args[i] - out)
-
-
-# ---------------------------------------------------------------------------------------------
-# The table.
-# ---------------------------------------------------------------------------------------------
-
-ADD = Op(
-    "add", float.__add__, (_one, _one), symbol="+",
-    doc="x + y", rule="1, 1",
+ADD = Op.row("add", _XY, "{x} + {y}", ("1.0", "1.0"), symbol="+", doc="x + y")
+SUB = Op.row("sub", _XY, "{x} - {y}", ("1.0", "-1.0"), symbol="-", doc="x - y")
+MUL = Op.row("mul", _XY, "{x} * {y}", ("{y}", "{x}"), symbol="*", doc="x * y")
+DIV = Op.row(
+    "div", _XY, "{x} / {y}", ("recip({y})", "-{out} * recip({y})"),
+    symbol="/", domain="y != 0", valid=_div_ok, doc="x / y",
 )
-SUB = Op(
-    "sub", float.__sub__, (_one, _minus_one), symbol="-",
-    doc="x - y", rule="1, -1",
+POW = Op.row(
+    "pow", _XY, "math_pow({x}, {y})",
+    (
+        "0.0 if {y} == 0.0 else {y} * power({x}, {y} - 1.0)",
+        "{out} * log({x}) if {x} > 0.0 else (0.0 if float({x}) == 0.0 and {y} >= 0.0 else nan)",
+    ),
+    symbol="**", domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
+    valid=_pow_ok, doc="x ** y",
 )
-MUL = Op(
-    "mul", float.__mul__, (lambda x, y, out: y, lambda x, y, out: x), symbol="*",
-    doc="x * y", rule="y, x",
+LEAKY_RELU = Op.row(
+    "leaky_relu", ("x", "slope"), "{x} if {x} > 0.0 else {slope} * {x}",
+    ("1.0 if {x} > 0.0 else {slope}", "0.0 if {x} > 0.0 else {x}"),
+    valid=_away_from_zero, doc="x if x > 0 else slope * x",
 )
-DIV = Op(
-    "div", _div_f, (lambda x, y, out: _recip(y), lambda x, y, out: -out * _recip(y)),
-    symbol="/", domain="y != 0", valid=_div_ok,
-    doc="x / y", rule="1/y, -out/y",
+NEG = Op.row("neg", _X, "-{x}", ("-1.0",), symbol="-", doc="-x")
+ABS = Op.row(
+    "abs", _X, "abs({x})", ("1.0 if {x} > 0.0 else (-1.0 if {x} < 0.0 else 0.0)",),
+    valid=_away_from_zero, doc="absolute value of x",
 )
-POW = Op(
-    "pow", _pow_f, (_pow_dx, _pow_dy), symbol="**",
-    domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y", valid=_pow_ok,
-    doc="x ** y", rule="y * x**(y-1), out * log(x)",
+EXP = Op.row(
+    "exp", _X, "math_exp({x})", ("{out}",),
+    domain="x <= 709.78 (larger overflows)", valid=_exp_ok, doc="e ** x",
 )
-LEAKY_RELU = Op(
-    "leaky_relu", _leaky_relu_f, (_leaky_relu_d, _leaky_relu_dslope), valid=_away_from_zero,
-    doc="x if x > 0 else slope * x", rule="1 if x > 0 else slope; 0 if x > 0 else x",
+LOG = Op.row("log", _X, "math_log({x})", ("recip({x})",), domain="x > 0", valid=_positive,
+             doc="ln x")
+SQRT = Op.row("sqrt", _X, "math_sqrt({x})", ("0.5 * recip({out})",), domain="x >= 0",
+              valid=_positive, doc="x ** 0.5")
+TANH = Op.row("tanh", _X, "math_tanh({x})", ("1.0 - {out} * {out}",), doc="tanh x")
+SIGMOID = Op.row("sigmoid", _X, "sigmoid_f({x})", ("{out} * (1.0 - {out})",),
+                 doc="1 / (1 + e**-x), stable")
+RELU = Op.row(
+    # "not x <= 0" rather than "x > 0" in the forward: relu(nan) is nan, as in PyTorch.
+    "relu", _X, "0.0 if {x} <= 0.0 else {x}", ("1.0 if {x} > 0.0 else 0.0",),
+    valid=_away_from_zero, doc="max(x, 0); nan stays nan",
 )
-NEG = Op("neg", float.__neg__, (_minus_one,), symbol="-", doc="-x", rule="-1")
-ABS = Op(
-    "abs", float.__abs__, (_abs_d,), valid=_away_from_zero,
-    doc="absolute value of x", rule="sign(x), 0 at 0",
-)
-EXP = Op(
-    "exp", math.exp, (lambda x, out: out,),
-    domain="x <= 709.78 (larger overflows)", valid=_exp_ok,
-    doc="e ** x", rule="out",
-)
-LOG = Op(
-    "log", math.log, (lambda x, out: _recip(x),), domain="x > 0", valid=_positive,
-    doc="ln x", rule="1/x",
-)
-SQRT = Op(
-    "sqrt", math.sqrt, (lambda x, out: 0.5 * _recip(out),), domain="x >= 0", valid=_positive,
-    doc="x ** 0.5", rule="0.5/out",
-)
-TANH = Op(
-    "tanh", math.tanh, (lambda x, out: 1.0 - out * out,),
-    doc="tanh x", rule="1 - out**2",
-)
-SIGMOID = Op(
-    "sigmoid", _sigmoid_f, (lambda x, out: out * (1.0 - out),),
-    doc="1 / (1 + e**-x), stable", rule="out * (1 - out)",
-)
-RELU = Op(
-    "relu", _relu_f, (_relu_d,), valid=_away_from_zero,
-    doc="max(x, 0)", rule="1 if x > 0 else 0",
-)
-SOFTPLUS = Op(
-    "softplus", _softplus_f, (lambda x, out: _sigmoid(x),),
-    doc="log(1 + e**x), stable", rule="sigmoid(x)",
-)
-SIN = Op("sin", math.sin, (lambda x, out: _cos(x),), doc="sin x", rule="cos(x)")
-COS = Op("cos", math.cos, (lambda x, out: -_sin(x),), doc="cos x", rule="-sin(x)")
+SOFTPLUS = Op.row("softplus", _X, "softplus_f({x})", ("sigmoid({x})",),
+                  doc="log(1 + e**x), stable")
+SIN = Op.row("sin", _X, "math_sin({x})", ("cos({x})",), domain="finite x", doc="sin x")
+COS = Op.row("cos", _X, "math_cos({x})", ("-sin({x})",), domain="finite x", doc="cos x")
 
-SUM = Op(
-    "sum", _sum_f, _sum_d, symbol="sum", nary=True,
-    doc="x1 + ... + xn (exactly rounded)", rule="1 each",
+SUM = Op.row("sum", (), "sum_f({args})", "1.0", doc="x1 + ... + xn (exactly rounded)")
+MEAN = Op.row("mean", (), "mean_f({args})", "1.0 / {n}", domain="at least one input",
+              doc="(x1 + ... + xn) / n")
+DOT = Op.row(
+    "dot", (), "dot_f({args})", "{other}", paired=True,
+    domain="two sequences of equal length", doc="x1*y1 + ... + xn*yn",
 )
-MEAN = Op(
-    "mean", _mean_f, _mean_d, symbol="mean", nary=True, domain="at least one input",
-    doc="(x1 + ... + xn) / n", rule="1/n each",
-)
-DOT = Op(
-    "dot", _dot_f, _dot_d, symbol="dot", nary=True, domain="two sequences of equal length",
-    doc="x1*y1 + ... + xn*yn", rule="y_i for x_i, x_i for y_i",
-)
-LOGSUMEXP = Op(
-    "logsumexp", _logsumexp_f, _logsumexp_d, nary=True, domain="at least one input",
-    doc="log(e**x1 + ... + e**xn), stable", rule="exp(x_i - out) (the softmax)",
+LOGSUMEXP = Op.row(
+    "logsumexp", (), "logsumexp_f({args})", "exp({x} - {out})", bulk="softmax_f({args}, {out})",
+    domain="at least one input", doc="log(e**x1 + ... + e**xn), stable",
 )
 
 UNARY: tuple[Op, ...] = (NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS)
@@ -443,10 +599,11 @@ _CALLS = {
 def markdown_table() -> str:
     """The op table as Markdown: the README's op list is generated from this."""
     rows = [
-        "| op | call | computes | local derivatives | domain |",
+        "| op | call | computes | local derivatives (as written in the table) | domain |",
         "| --- | --- | --- | --- | --- |",
     ]
     for op in UNARY + BINARY + NARY:
         call = _CALLS.get(op.name, f"`x.{op.name}()`")
-        rows.append(f"| `{op.name}` | {call} | {op.doc} | {op.rule} | {op.domain} |")
+        rule = op.rule.replace("|", "\\|")
+        rows.append(f"| `{op.name}` | {call} | {op.doc} | `{rule}` | {op.domain} |")
     return "\n".join(rows) + "\n"

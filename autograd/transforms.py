@@ -3,7 +3,9 @@
 They differentiate a Python function without touching any node's ``.grad``: each call builds a
 fresh graph from its arguments and collects the gradients of that one pass. Called with floats
 they return floats. Called with Values they differentiate with ``create_graph`` and return
-Values, which is what makes nesting work to any order::
+Values, which is what makes nesting work to any order. Each returned function carries
+``__autograd_transform__ = (kind, f, argnums)``, which ``autograd.jit`` reads to compile the
+gradient directly::
 
     >>> from autograd import grad
     >>> f = lambda x: x ** 3
@@ -112,6 +114,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
     def gradient(*args: Any, **kwargs: Any) -> Any:
         return run(*args, **kwargs)[1]
 
+    gradient.__autograd_transform__ = ("grad", f, argnums)  # type: ignore[attr-defined]
     return gradient
 
 
@@ -129,6 +132,8 @@ def value_and_grad(
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         return run(*args, **kwargs)
 
+    value_and_gradient.__autograd_transform__ = (  # type: ignore[attr-defined]
+        "value_and_grad", f, argnums)
     return value_and_gradient
 
 
@@ -163,6 +168,7 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
             for out in outs
         ]
 
+    jac.__autograd_transform__ = ("jacobian", f, None)  # type: ignore[attr-defined]
     return jac
 
 
@@ -189,4 +195,5 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
                 rows.append([0.0] * len(leaves))
         return rows
 
+    hess.__autograd_transform__ = ("hessian", f, None)  # type: ignore[attr-defined]
     return hess

@@ -8,6 +8,8 @@ step's gradients are checked against the engine's (``check_gradients``).
 Implementations:
 - ``valuegrad (nn)``: this project as a user writes it (``nn.MLP``, ``nn.losses.hinge``,
   ``nn.SGD``), and ``valuegrad (autograd only)``: the same step on ``autograd`` alone;
+- ``valuegrad (jit)``: the ``valuegrad (nn)`` step compiled by ``autograd.jit`` (compile time
+  reported in the notes);
 - ``hand-written``: straight-line Python over floats computing the forward pass, the loss and
   the backward pass by hand: the speed limit of pure Python for this step;
 - ``micrograd`` (if installed), with its own ``micrograd.nn.MLP`` as in its demo notebook;
@@ -380,9 +382,59 @@ class ValuegradNNPaused(ValuegradNN):
             gc.enable()
 
 
+class ValuegradJit(ValuegradNN):
+    """The ``valuegrad (nn)`` step compiled with ``autograd.jit``: the loss of the batch is
+    traced once and runs as straight-line Python; ``g.backward(X)`` fills the parameters'
+    ``.grad`` and the same ``SGD`` updates them. Compiling happens in ``__init__`` (untimed),
+    and its cost is reported separately (``compile_s``, per node)."""
+
+    name = "valuegrad (jit)"
+
+    def __init__(self, layers: Layers, X: Any, y: Any) -> None:
+        import time
+
+        from autograd import jit
+
+        super().__init__(layers, X, y)
+        self.compiled = jit(self._batch_loss)
+        start = time.perf_counter()
+        self.compiled.compile(X, backward=True)  # trace, generate and compile the step
+        self.compile_s = time.perf_counter() - start
+        self.optimizer.zero_grad()
+
+    def _batch_loss(self, X: Any) -> Any:
+        from autograd import dot
+        from nn.losses import hinge
+
+        scores = [self.model(x) for x in X]
+        return hinge(scores, self.y) + ALPHA * dot(self.params, self.params)
+
+    def facts(self) -> dict[str, Any]:
+        stats = self.compiled.stats
+        nodes = max(1, int(stats["nodes"]))
+        return {
+            "compile_s": self.compile_s,
+            "nodes": nodes,
+            "lines": int(stats["lines"]),
+            "compile_us_per_node": 1e6 * self.compile_s / nodes,
+        }
+
+    def loss_and_grads(self) -> tuple[float, list[float]]:
+        self.optimizer.zero_grad()
+        loss = self.compiled.backward(self.X)
+        return loss, [p.grad for p in self.params]
+
+    def step(self) -> float:
+        self.optimizer.zero_grad()
+        loss = self.compiled.backward(self.X)
+        self.optimizer.step()
+        return loss
+
+
 IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
     "hand-written": Handwritten,
     "valuegrad (nn)": ValuegradNN,
+    "valuegrad (jit)": ValuegradJit,
     "valuegrad (autograd only)": Valuegrad,
     "valuegrad (nn), gc paused": ValuegradNNPaused,
     "micrograd": Micrograd,
@@ -403,7 +455,16 @@ def prepare(name: str, cfg: Config) -> Prepared:
     if name != "hand-written":
         check_gradients(Handwritten(layers, X, y), impl, rel=1e-7, abs_=1e-10)
     loss = impl.loss_and_grads()[0]
-    return {"step": impl.step}, {"loss": loss}
+    facts = {"loss": loss}
+    if hasattr(impl, "facts"):
+        facts.update(impl.facts())
+    return {"step": impl.step}, facts
+
+
+def _break_even(jit: dict[str, Any], engine_s: float) -> str:
+    """Steps after which compiling has paid for itself against the nn step."""
+    saved = engine_s - jit["median_s"]
+    return f"{math.ceil(jit['compile_s'] / saved)}" if saved > 0 else "no number of"
 
 
 def run(cfg: Config) -> Section:
@@ -443,4 +504,14 @@ def run(cfg: Config) -> Section:
         "'gc paused' is informational (not used for the targets): the same nn step with the "
         "cycle collector disabled around it, i.e. what the collector's walks over the graph cost."
     ))
+    jit = section.data.get("valuegrad (jit)")
+    if jit is not None:
+        section.notes.append(
+            f"'valuegrad (jit)' compiles the nn step once with autograd.jit before timing: "
+            f"{jit['nodes']} nodes, {jit['lines']} lines of Python, compiled in "
+            f"{jit['compile_s']:.2f} s ({jit['compile_us_per_node']:.0f} us per node; trace, "
+            "generate and compile); the compiled step is "
+            f"{fmt_ratio(jit['median_s'] / limit)} the hand-written one and pays its compile "
+            f"time back after {_break_even(jit, ours)} steps."
+        )
     return section

@@ -64,6 +64,9 @@ def targets(sections: dict[str, Section]) -> list[str]:
         ours = d["valuegrad (nn)"]["median_s"]
         r = ours / d["hand-written"]["median_s"]
         line(r <= 4.0, f"moons step within 4x of hand-written (stretch 3x): {r:.2f}x")
+        if "valuegrad (jit)" in d:
+            r = d["valuegrad (jit)"]["median_s"] / d["hand-written"]["median_s"]
+            line(r <= 0.7, f"jit-compiled moons step <= 0.7x hand-written: {r:.2f}x")
         if "micrograd" in d:
             r = d["micrograd"]["median_s"] / ours
             line(r >= 50.0, f"moons step >= 50x faster than micrograd: {r:.1f}x")

@@ -21,6 +21,7 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
     assert "| valuegrad |" in report
     assert "| hand-written |" in report
     assert "| valuegrad (nn) |" in report
+    assert "| valuegrad (jit) |" in report and "compiles the nn step once" in report
     assert "Python" in report and "### Targets" in report
     figures = json.loads(out_json.read_text())
     assert set(figures["results"]) == {"moons", "ops", "depth", "memory"}
@@ -41,7 +42,7 @@ def _tiny():
     return layers, X, y
 
 
-@pytest.mark.parametrize("impl", [moons.Valuegrad, moons.ValuegradNN])
+@pytest.mark.parametrize("impl", [moons.Valuegrad, moons.ValuegradNN, moons.ValuegradJit])
 def test_handwritten_gradients_equal_the_engines(impl):
     layers, X, y = _tiny()
     loss_error, grad_error = moons.check_gradients(

@@ -24,6 +24,7 @@ EXPECTED = {
     "gradient_checks.ipynb",
     "train_moons.ipynb",
     "vanishing_gradients.ipynb",
+    "xor_jit.ipynb",
 }
 
 # The check appended to each copy: which Python environment is the kernel running in?

@@ -30,7 +30,7 @@ from typing import Any
 
 import graphviz
 
-from ..engine import Value, arguments, topological_order
+from ..engine import Value, topological_order
 from ..ops import OPS
 from .collapse import Unit, find_layers, find_neurons
 from .render import DEFAULT_TIMEOUT, RendererNotFoundError, render, render_svg, write_atomic
@@ -150,9 +150,8 @@ def _shade(magnitude: float, largest: float) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def _arguments(node: Value) -> tuple[Any, ...]:
-    """The op's full arguments (Values and constants, in order): the one call into the
-    engine's argument accessor."""
-    return arguments(node)
+    """The op's full arguments (Values and constants, in order)."""
+    return node.arguments
 
 
 def _symbol(node: Value) -> str:

@@ -67,7 +67,7 @@ def test_matvec_under_no_grad_makes_leaves():
     rows = [[Value(1.0), Value(2.0)]]
     with ag.no_grad():
         (out,) = ag.matvec(rows, [Value(3.0), 4.0])
-    assert out.data == 11.0 and out.is_leaf()
+    assert out.data == 11.0 and out.is_leaf
 
 
 def test_matvec_bad_arguments():

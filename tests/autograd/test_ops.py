@@ -251,7 +251,7 @@ def test_nary_ops_are_one_node_with_constants_mixed_in(name):
         expected = [d for d, a in zip(DERIVATIVES[name](*xs), args, strict=True) if isinstance(a, Value)]
         assert list(out.local_grads) == pytest.approx(expected, rel=1e-10, abs=1e-12)
         # every input of the n-ary op is a parent of the one node, no intermediate nodes
-        assert all(p.is_leaf() for p in out.parents)
+        assert all(p.is_leaf for p in out.parents)
 
 
 @pytest.mark.parametrize(
@@ -330,7 +330,7 @@ def test_under_no_grad_every_op_gives_a_leaf_with_the_same_value(name):
             recorded = PUBLIC[name](*args)
             with ag.no_grad():
                 plain = PUBLIC[name](*args)
-            assert plain.is_leaf() and plain.op == "" and plain.parents == ()
+            assert plain.is_leaf and plain.op == "" and plain.parents == ()
             assert plain.data == recorded.data
 
 
@@ -350,3 +350,51 @@ def test_domain_errors_name_the_op_with_or_without_recording(make, error, words)
         make()
     with ag.no_grad(), pytest.raises(error, match=words):
         make()
+
+
+# -- the templates: the text code generators read computes what the engine's callables do ---
+
+def _random_args(op, rng):
+    if op.nary:
+        n = 2 * rng.randint(1, 4) if op.paired else rng.randint(1, 6)
+        return [rng.uniform(-3.0, 3.0) for _ in range(n)]
+    while True:
+        xs = [rng.uniform(-3.0, 3.0) for _ in range(op.arity)]
+        if op.valid(*xs):
+            return xs
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_templates_evaluated_with_the_namespace_equal_the_compiled_callables(name):
+    op = OPS[name]
+    rng = random.Random(name)
+    for _ in range(30):
+        xs = _random_args(op, rng)
+        names = [f"a{i}" for i in range(len(xs))]
+        env = dict(ag.ops.NAMESPACE, **dict(zip(names, xs, strict=True)))
+        out = op.forward(*xs)
+        assert eval(op.forward_expr(names), env) == out
+        env["out_"] = out
+        exprs = op.partial_exprs(names, "out_")
+        bulk = list(eval(op.bulk_expr("args_", "out_"), dict(env, args_=tuple(xs))))
+        assert bulk == list(op.partials(xs, out))
+        assert len(bulk) == len(xs)
+        for i in range(len(xs)):
+            assert op.partial(i, xs, out) == pytest.approx(bulk[i], rel=1e-14, abs=0.0)
+            if exprs is not None:  # None only for an op that keeps a bulk partial
+                assert eval(exprs[i], env) == op.partial(i, xs, out)
+
+
+def test_only_logsumexp_keeps_a_bulk_partial():
+    def names(op):
+        return ["a", "b"] if op.nary else ["a", "b"][: op.arity]
+
+    assert [op.name for op in OPS.values() if op.partial_exprs(names(op), "o") is None] == [
+        "logsumexp"
+    ]
+
+
+def test_templates_read_only_the_namespace():
+    # No builtins reach generated code: an expression naming one fails to evaluate.
+    with pytest.raises(NameError):
+        eval("open", dict(ag.ops.NAMESPACE))

@@ -29,7 +29,7 @@ def test_real_data_is_stored_as_float(good):
 def test_attributes_of_a_leaf():
     v = Value(2.0, label="w")
     assert (v.data, v.grad, v.label, v.op, v.parents) == (2.0, 0.0, "w", "", ())
-    assert v.is_leaf()
+    assert v.is_leaf
 
 
 def test_label_must_be_str():
@@ -168,7 +168,7 @@ def test_softmax_gradient_matches_closed_form():
 def test_detach_makes_a_leaf_with_the_same_data():
     x = Value(2.0, label="x")
     y = (x * x).detach()
-    assert y.is_leaf() and y.data == 4.0
+    assert y.is_leaf and y.data == 4.0
     z = y * x
     z.backward()
     assert x.grad == 4.0
@@ -209,7 +209,7 @@ def test_a_graph_survives_deepcopy_and_pickle(how):
     twin.backward()
     assert all(v.grad == 0.0 for v in (a, b, c, y))
     y.backward()
-    copies = {n.label or n.data: n for n in ag.engine.topological_order(twin) if n.is_leaf()}
+    copies = {n.label or n.data: n for n in ag.engine.topological_order(twin) if n.is_leaf}
     assert copies["a"].grad == a.grad and copies[2.0].grad == b.grad
     assert copies[3.0].grad == c.grad
     assert twin.data == y.data and twin.op == y.op == "add"

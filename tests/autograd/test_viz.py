@@ -145,7 +145,7 @@ def test_returns_a_graphviz_digraph_with_its_usual_api() -> None:
 def test_node_and_edge_counts_equal_the_graphs() -> None:
     out, _ = neuron()
     graph = topological_order(out)
-    ops = [v for v in graph if not v.is_leaf()]
+    ops = [v for v in graph if not v.is_leaf]
     nodes, edges = statements(draw_dot(out).source)
     assert len(value_nodes(nodes)) == len(graph) == 10
     assert len(op_nodes(nodes)) == len(ops) == 5

@@ -49,7 +49,7 @@ def test_weighted_sum_is_one_dot_node_with_bias_folded_in():
     (act,) = out.parents
     assert act.op == "dot"
     assert set(act.parents) == set(n.w) | {n.b} | set(x)
-    assert all(p.is_leaf() for p in act.parents)
+    assert all(p.is_leaf for p in act.parents)
 
 
 def test_neuron_gradients_are_the_inputs():

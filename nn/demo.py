@@ -11,7 +11,9 @@ Trains ``MLP(2, [16, 16, 1])`` with the hinge loss and Adam on ``moons`` (or ``c
 - ``neuron_graph.svg``: the computation graph of one first-layer neuron on one sample, with its
   gradients (rendered by :func:`autograd.viz.to_svg`, no system Graphviz needed).
 
-On the default settings it reaches 100% training accuracy on moons in a few seconds.
+On the default settings (200 epochs of mini-batches of 20, Adam, the batch step compiled by
+``autograd.jit``) it reaches 100% training accuracy on moons in well under a second of
+training; ``--no-jit`` runs the same training in the engine, about 3x slower.
 """
 
 from __future__ import annotations
@@ -54,15 +56,19 @@ MATPLOTLIB_HINT = (
 def train_demo_model(
     dataset: str = "moons",
     *,
-    epochs: int = 60,
-    lr: float = 0.1,
+    epochs: int = 200,
+    batch_size: int = 20,
+    lr: float = 0.05,
     seed: int = 0,
     progress: bool = True,
+    jit: bool = True,
 ) -> tuple[MLP, list[tuple[float, float]], list[int], list[dict[str, float]]]:
     """Trains the demo's model and returns ``(model, X, y, history)``.
 
     ``y`` holds the dataset's 0/1 labels; training uses them as -1/+1 for the hinge loss.
-    Full-batch Adam: no mini-batch noise, so the run is the same on every machine.
+    Mini-batches of 20 shuffled from ``seed``: the same run on every machine. With ``jit``
+    the batch step is compiled by ``autograd.jit`` (one trace, reused by all 1,000 steps of the
+    default run; the same parameters as without it).
     """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
@@ -74,7 +80,10 @@ def train_demo_model(
         loss=losses.hinge,
         optimizer=Adam(model.parameters(), lr=lr),
         epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
         progress=progress,
+        jit=jit,
     )
     return model, X, y, history
 
@@ -158,25 +167,26 @@ def plot_loss_curve(
 ) -> bool:
     """Draws the history's loss (and accuracy, when recorded) per epoch to a PNG.
 
-    In full-batch training an epoch's figures are those of the model before its step, so
-    epoch k shows the model after k steps; ``final`` (from :func:`nn.evaluate` after training)
-    adds the model after the last step at x = len(history). Returns False, after printing what
+    An epoch's figures are the means over its batches, each measured before its batch's step
+    (in full-batch training: the model after k steps at x = k); ``final`` (from
+    :func:`nn.evaluate` after training) adds the model after the last step at
+    x = len(history). Returns False, after printing what
     to install, when matplotlib is missing.
     """
     plt = _pyplot()
     if plt is None:
         return False
-    steps = list(range(len(history) + (final is not None)))
+    epochs = list(range(len(history) + (final is not None)))
     records = [*history, final] if final is not None else list(history)
     fig, ax = plt.subplots(figsize=(6.0, 3.6), dpi=100)
     try:
-        ax.plot(steps, [r["loss"] for r in records], color="#1f5fa8", label="loss")
-        ax.set_xlabel("steps")
+        ax.plot(epochs, [r["loss"] for r in records], color="#1f5fa8", label="loss")
+        ax.set_xlabel("epochs")
         ax.set_ylabel("loss")
         ax.set_yscale("log" if all(r["loss"] > 0 for r in records) else "linear")
         if all("accuracy" in r for r in records):
             acc = ax.twinx()
-            acc.plot(steps, [r["accuracy"] for r in records], color="#d95f02",
+            acc.plot(epochs, [r["accuracy"] for r in records], color="#d95f02",
                      label="accuracy")
             acc.set_ylabel("accuracy")
             acc.set_ylim(0.0, 1.05)
@@ -252,20 +262,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "curve and draw one neuron's computation graph.",
     )
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
-    parser.add_argument("--epochs", type=_positive_int, default=60,
-                        help="full-batch epochs (60)")
-    parser.add_argument("--lr", type=_positive_float, default=0.1,
-                        help="Adam learning rate (0.1)")
+    parser.add_argument("--epochs", type=_positive_int, default=200, help="epochs (200)")
+    parser.add_argument("--batch-size", type=_positive_int, default=20,
+                        help="samples per step (20)")
+    parser.add_argument("--lr", type=_positive_float, default=0.05,
+                        help="Adam learning rate (0.05)")
     parser.add_argument("--seed", type=int, default=0, help="data and init seed (0)")
     parser.add_argument("--out", default="demo-out", help="output folder (./demo-out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-jit", action="store_true",
+                        help="run every step in the engine instead of compiling it with "
+                        "autograd.jit (same result, about 3x slower)")
     args = parser.parse_args(argv)
     _prepare_out(parser, args.out)
 
     start = time.perf_counter()
     model, X, y, history = train_demo_model(
-        args.dataset, epochs=args.epochs, lr=args.lr, seed=args.seed,
-        progress=not args.no_progress,
+        args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        seed=args.seed, progress=not args.no_progress, jit=not args.no_jit,
     )
     seconds = time.perf_counter() - start
     # loss and accuracy of the same, final model (the history's figures are measured during
@@ -273,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     final = evaluate(model, X, [2 * t - 1 for t in y], loss=losses.hinge)
     print(f"{args.dataset}: final training accuracy {final['accuracy']:.1%}, hinge loss "
           f"{final['loss']:.4g} (both of the final model) after {args.epochs} epochs "
-          f"({seconds:.1f} s)")
+          f"({seconds:.2f} s, {'engine' if args.no_jit else 'jit'})")
 
     png = os.path.join(args.out, f"{args.dataset}_boundary.png")
     title = f"{args.dataset}: MLP(2, [16, 16, 1]), {final['accuracy']:.0%} train"

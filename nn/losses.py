@@ -3,7 +3,12 @@
 Values and gradients follow PyTorch's ``reduction="mean"`` losses of the same name (for
 ``hinge``: ``torch.relu(1 - labels * scores).mean()``). Per-sample terms are built from the
 engine's ops and averaged by a single n-ary ``mean`` (or ``dot``) node. Predictions may be
-Values or plain numbers; targets are numbers. Regression losses also take a batch of rows
+Values or plain numbers. Targets may be numbers (checked: finite, and in the loss's domain) or
+Values: a Value target is an input of the graph, and gets its gradient as a PyTorch target
+tensor with ``requires_grad`` does (a class index gets none). Nothing in a loss branches on
+its data in Python (the kinks and the stable forms are ops), so every loss can be compiled by
+``autograd.jit`` with predictions and targets as traced inputs: the compiled loss is right
+for every batch, not only the one it was traced on. Regression losses also take a batch of rows
 (lists of outputs), averaging over every element as PyTorch does. Batches, rows and targets may
 be NumPy arrays and their items NumPy scalars of any numeric dtype (read by :mod:`nn.arrays`,
 without importing NumPy); booleans are refused, as by ``Value`` and by PyTorch's
@@ -19,10 +24,11 @@ classification losses.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, dot, logsumexp, mean, relu, softplus
+from autograd import Value, custom_op, dot, logsumexp, mean, relu, sigmoid
 
 from .arrays import as_sequence, is_integer, is_number
 from .checks import finite_float
@@ -54,10 +60,15 @@ def _row(x: Any) -> list[Any] | tuple[Any, ...] | None:
 
 
 def _number(t: Any, name: str, where: str) -> float:
-    """``t`` as a finite float (any real number but a bool; a Value's data)."""
-    if isinstance(t, Value):
-        return t.data  # constants given as Values are allowed; they get no gradient here
+    """``t`` as a finite float (any real number but a bool)."""
     return finite_float(t, f"{name}: {where}")
+
+
+def _target(t: Any, name: str, where: str) -> Any:
+    """A target: a Value as it is (an input of the graph), a number as a finite float."""
+    if isinstance(t, Value):
+        return t
+    return _number(t, name, where)
 
 
 def _prediction(p: Any, name: str, where: str) -> Any:
@@ -69,14 +80,15 @@ def _prediction(p: Any, name: str, where: str) -> Any:
     raise TypeError(f"{name}: {where} must be a Value or a number, got {type(p).__name__}")
 
 
-def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[float]]:
-    """Flattened (prediction, target) lists with matching shapes, targets as floats."""
+def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[Any]]:
+    """Flattened (prediction, target) lists with matching shapes; targets as floats or
+    Values."""
     ps = _batch(preds, "predictions", name)
     ts = _batch(targets, "targets", name)
     if len(ps) != len(ts):
         raise ValueError(f"{name}: {len(ps)} predictions but {len(ts)} targets")
     flat_p: list[Any] = []
-    flat_t: list[float] = []
+    flat_t: list[Any] = []
     for i, (p, t) in enumerate(zip(ps, ts, strict=True)):
         p_row = _row(p)
         t_row = _row(t)
@@ -88,10 +100,10 @@ def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[float]]
                                  f"target {i} has {len(t_row)}")
             flat_p.extend(_prediction(v, name, f"prediction [{i}][{j}]")
                           for j, v in enumerate(p_row))
-            flat_t.extend(_number(v, name, f"target [{i}][{j}]") for j, v in enumerate(t_row))
+            flat_t.extend(_target(v, name, f"target [{i}][{j}]") for j, v in enumerate(t_row))
         else:
             flat_p.append(_prediction(p, name, f"prediction {i}"))
-            flat_t.append(_number(t, name, f"target {i}"))
+            flat_t.append(_target(t, name, f"target {i}"))
     if not flat_p:
         raise ValueError(f"{name}: the batch has no elements")
     return flat_p, flat_t
@@ -113,26 +125,46 @@ def l1(preds: Sequence[Any], targets: Sequence[Any]) -> Value:
     return mean([abs(p - t) for p, t in zip(ps, ts, strict=True)])
 
 
+def _smooth_l1_f(d: float, beta: float) -> float:
+    """One element of ``smooth_l1`` on the difference ``d`` (``beta > 0``)."""
+    a = abs(d)
+    return d * d * (0.5 / beta) if a < beta else a - 0.5 * beta
+
+
+def _smooth_l1_dd(d: Any, beta: Any) -> Any:
+    """d/d(difference): ``d / beta`` inside the quadratic zone, the sign of ``d`` outside
+    (``|d| = beta`` counts as outside, as in PyTorch; the two agree there)."""
+    if abs(d) < beta:
+        return d / beta
+    return 1.0 if d > 0.0 else -1.0
+
+
+def _smooth_l1_dbeta(d: Any, beta: Any) -> Any:
+    """d/d(beta): ``-d**2 / (2 beta**2)`` inside the quadratic zone, ``-1/2`` outside."""
+    if abs(d) < beta:
+        return -0.5 * (d / beta) * (d / beta)
+    return -0.5
+
+
+_smooth_l1_element = custom_op(_smooth_l1_f, _smooth_l1_dd, _smooth_l1_dbeta, name="smooth_l1")
+"""``smooth_l1`` of one difference as one op: the choice of zone is made on floats inside the
+op, so a compiled loss decides it afresh for every batch (a Python ``if`` on a Value would be
+a guard, tracing again whenever a batch's pattern of zones changes)."""
+
+
 def smooth_l1(preds: Sequence[Any], targets: Sequence[Any], beta: float = 1.0) -> Value:
     """Huber-like loss (``torch.nn.SmoothL1Loss``): quadratic below ``beta``, linear above.
 
     Per element with ``d = pred - target``: ``0.5 * d**2 / beta`` if ``|d| < beta``, else
-    ``|d| - 0.5 * beta``. ``beta = 0`` is exactly ``l1``.
+    ``|d| - 0.5 * beta``, one ``smooth_l1`` op per element. ``beta = 0`` is exactly ``l1``.
     """
     beta = _number(beta, "smooth_l1", "beta")
     if beta < 0.0:
         raise ValueError(f"smooth_l1: beta must be >= 0, got {beta}")
     ps, ts = _pairs(preds, targets, "smooth_l1")
-    half_over_beta = 0.5 / beta if beta > 0.0 else 0.0
-    half_beta = 0.5 * beta
-    terms = []
-    for p, t in zip(ps, ts, strict=True):
-        d = p - t
-        if abs(float(d)) < beta:
-            terms.append(d * d * half_over_beta)
-        else:
-            terms.append(abs(d) - half_beta)
-    return mean(terms)
+    if beta == 0.0:  # a hyperparameter, not data: this branch is the same for every batch
+        return mean([abs(p - t) for p, t in zip(ps, ts, strict=True)])
+    return mean([_smooth_l1_element(p - t, beta) for p, t in zip(ps, ts, strict=True)])
 
 
 def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
@@ -140,7 +172,9 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
 
     This is the SVM loss of micrograd's moons demo; its PyTorch equivalent is
     ``torch.relu(1 - labels * scores).mean()``. Labels 0/1 are refused rather than guessed:
-    map them with ``[2 * t - 1 for t in y]``.
+    map them with ``[2 * t - 1 for t in y]``. A label given as a Value is used as it is, in
+    ``relu(1 - label * score)`` (its data cannot be checked: under ``jit`` it is a traced
+    input), and gets the gradient ``-score`` where the margin is violated.
     """
     ss = _batch(scores, "scores", "hinge")
     ys = _batch(labels, "labels", "hinge")
@@ -148,15 +182,58 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
         raise ValueError(f"hinge: {len(ss)} scores but {len(ys)} labels")
     terms = []
     for i, (s, y) in enumerate(zip(ss, ys, strict=True)):
-        if not is_number(y) or y not in (1, -1):
-            raise ValueError(f"hinge: label {i} must be -1 or +1, got {y!r} "
-                             "(map 0/1 labels with 2 * y - 1)")
         if _row(s) is not None:
             raise TypeError(f"hinge: score {i} must be a single Value, got a row")
         s = _prediction(s, "hinge", f"score {i}")
+        if isinstance(y, Value):
+            terms.append(relu(1.0 - y * s))
+            continue
+        if not is_number(y) or y not in (1, -1):
+            raise ValueError(f"hinge: label {i} must be -1 or +1, got {y!r} "
+                             "(map 0/1 labels with 2 * y - 1)")
         # 1 - y * s without multiplying by +-1: one node fewer per sample.
         terms.append(relu(1.0 - s if y > 0 else s + 1.0))
     return mean(terms)
+
+
+def _softplus_f(x: float) -> float:
+    """log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)."""
+    return max(0.0, x) + math.log1p(math.exp(-abs(x)))
+
+
+def _sigmoid_f(x: float) -> float:
+    """1 / (1 + e^-x) without overflow."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _bce_f(x: float, t: float) -> float:
+    """One element of the binary cross-entropy of logit ``x`` against target ``t``:
+    ``softplus(-x) + x (1 - t)`` for ``x >= 0``, ``softplus(x) - x t`` below (the same
+    function; softplus only ever sees ``-|x|``)."""
+    if x >= 0.0:
+        return _softplus_f(-x) + x * (1.0 - t)
+    return _softplus_f(x) - x * t
+
+
+def _bce_dx(x: Any, t: Any) -> Any:
+    """d/dx = sigmoid(x) - t, written as ``(1 - t) - sigmoid(-x)`` for ``x >= 0``: exact
+    where sigmoid(x) rounds to 1 (a confident, right logit keeps its tiny gradient)."""
+    if type(x) is float and type(t) is float:
+        return (1.0 - t) - _sigmoid_f(-x) if x >= 0.0 else _sigmoid_f(x) - t
+    return (1.0 - t) - sigmoid(-x) if x >= 0.0 else sigmoid(x) - t  # on Values: differentiable
+
+
+def _bce_dt(x: Any, t: Any) -> Any:
+    """d/dt = -x."""
+    return -x
+
+
+_bce_element = custom_op(_bce_f, _bce_dx, _bce_dt, name="binary_cross_entropy")
+"""One element of ``binary_cross_entropy_with_logits`` as one op: the stable form's branch
+on the sign of the logit is taken on floats inside the op, for every batch afresh."""
 
 
 def binary_cross_entropy_with_logits(
@@ -166,28 +243,30 @@ def binary_cross_entropy_with_logits(
 
     Equals ``torch.nn.BCEWithLogitsLoss()``: ``(1 - t) * x + softplus(-x)`` per element, which
     is ``softplus(x) - t * x``. Written each way round so that softplus only ever sees
-    ``-|x|``: no overflow and no cancellation, finite for any finite logit.
+    ``-|x|``: no overflow and no cancellation, finite for any finite logit. Each element is
+    one ``binary_cross_entropy`` op; a target given as a Value gets the gradient ``-x``.
     """
     xs, ts = _pairs(logits, targets, "binary_cross_entropy_with_logits")
-    terms = []
-    for i, (x, t) in enumerate(zip(xs, ts, strict=True)):
-        if not 0.0 <= t <= 1.0:
+    for i, t in enumerate(ts):
+        if not isinstance(t, Value) and not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: target {i} must be in [0, 1], "
                              f"got {t!r}")
-        if float(x) >= 0.0:
-            terms.append(softplus(-x) + x * (1.0 - t))
-        else:
-            terms.append(softplus(x) - x * t)
-    return mean(terms)
+    return mean([_bce_element(x, t) for x, t in zip(xs, ts, strict=True)])
 
 
-def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[int]) -> Value:
+def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[Any]) -> Value:
     """Mean categorical cross-entropy of softmax(row) against class indices.
 
     Equals ``torch.nn.CrossEntropyLoss()`` on a batch of unnormalised logits: per row
-    ``logsumexp(row) - row[target]``, computed on the row shifted by its maximum so that value
-    and gradient stay accurate for any finite logits. Gradient per row:
+    ``logsumexp(row) - row[target]``, computed on the row shifted by its own ``logsumexp`` so
+    that value and gradient stay accurate for any finite logits. Gradient per row:
     ``softmax(row) - onehot(target)``, over the batch size.
+
+    A class index given as a Value (a traced label under ``jit``) picks its logit with the
+    weights ``relu(1 - |target - j|)``: exactly 1 for ``j == target`` and 0 for every other
+    class when the target is a whole number, with no Python branch on its data. It cannot be
+    checked (a traced input has no fixed data), gets a zero gradient (an index has none in
+    PyTorch either), and a target that is not a class index picks nothing sensible.
 
     >>> from autograd import Value
     >>> row = [Value(2.0), Value(2.0)]
@@ -221,16 +300,22 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
                 raise ValueError(f"{name}: row 0 is empty")
         elif len(row) != nclasses:
             raise ValueError(f"{name}: row {i} has {len(row)} logits, row 0 has {nclasses}")
-        if not is_integer(k) or not 0 <= k < nclasses:
+        if not isinstance(k, Value) and (not is_integer(k) or not 0 <= k < nclasses):
             raise ValueError(f"{name}: target {i} must be a class index in "
                              f"0..{nclasses - 1}, got {k!r}")
-        k = int(k)
         row = [_prediction(x, name, f"logit [{i}][{j}]") for j, x in enumerate(row)]
-        # Shift by the row's largest logit (a constant) first: log_softmax is shift-invariant,
-        # and logsumexp of the shifted row lies in [0, log C], so its derivatives
-        # exp(x_i - lse) stay accurate however large the logits (unshifted, an lse of 1e17
-        # rounds away log C and every derivative becomes exp(0) = 1).
-        top = max(float(x) for x in row)
+        # Shift by the row's own logsumexp first: log_softmax is shift-invariant, and the
+        # shifted row's logsumexp lies in [0, log C], so its derivatives exp(x_i - lse) stay
+        # accurate however large the logits (unshifted, an lse of 1e17 rounds away log C and
+        # every derivative becomes exp(0) = 1). The shift is a node, not a number read from
+        # the data, so a compiled loss shifts every batch by that batch's own logsumexp.
+        # (Its own gradient is sum(softmax) - 1: zero up to rounding.)
+        top = logsumexp(row)
         shifted = [x - top for x in row]
-        terms.append(logsumexp(shifted) - shifted[k])
+        if isinstance(k, Value):
+            weights = [relu(1.0 - abs(k - j)) for j in range(len(row))]
+            picked = dot(weights, shifted)
+        else:
+            picked = shifted[int(k)]
+        terms.append(logsumexp(shifted) - picked)
     return mean(terms)

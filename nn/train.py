@@ -29,10 +29,14 @@ from __future__ import annotations
 import functools
 import math
 import random
+import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, topological_order
+from autograd import jit as autograd_jit  # fit's own argument is named jit
+from autograd.jit import compile_estimate
 
 from . import losses
 from .arrays import as_sequence, is_integer, is_number
@@ -198,6 +202,34 @@ class _NonFiniteLoss(FloatingPointError):
     """A batch's loss is NaN or infinite; ``fit`` adds where it happened."""
 
 
+def _loss_value(
+    loss: Callable[[list[Any], list[Any]], Value], outputs: list[Any], yb: list[Any]
+) -> Value:
+    value = loss(outputs, yb)
+    if not isinstance(value, Value):
+        raise TypeError(f"fit: loss returned {type(value).__name__}, not a Value")
+    return value
+
+
+def _forward_backward(
+    model: Callable[[Any], Any],
+    loss: Callable[[list[Any], list[Any]], Value],
+    optimizer: Optimizer,
+    xb: list[Any],
+    yb: list[Any],
+) -> tuple[float, list[Any], Value]:
+    """Gradients of one batch's loss in the parameters' ``.grad``; returns the loss, the
+    outputs as floats and the loss node. Refused (``_NonFiniteLoss``, no backward) when the
+    loss is not finite."""
+    optimizer.zero_grad()
+    outputs = [model(x) for x in xb]
+    value = _loss_value(loss, outputs, yb)
+    if not math.isfinite(value.data):
+        raise _NonFiniteLoss(f"the loss became {value.data!r}")
+    value.backward()
+    return value.data, [_floats(o) for o in outputs], value
+
+
 def _train_step(
     model: Callable[[Any], Any],
     loss: Callable[[list[Any], list[Any]], Value],
@@ -205,21 +237,131 @@ def _train_step(
     xb: list[Any],
     yb: list[Any],
 ) -> tuple[float, list[Any]]:
-    """One update on one batch; returns the batch loss and the outputs as floats.
+    """One update on one batch in the engine; returns the batch loss and the outputs as floats.
 
-    The one place where a batch's loss is computed and backpropagated. The step is refused
-    (FloatingPointError, parameters untouched) when the loss is not finite.
+    The step is refused (FloatingPointError, parameters untouched) when the loss is not finite.
     """
-    optimizer.zero_grad()
-    outputs = [model(x) for x in xb]
-    value = loss(outputs, yb)
-    if not isinstance(value, Value):
-        raise TypeError(f"fit: loss returned {type(value).__name__}, not a Value")
-    if not math.isfinite(value.data):
-        raise _NonFiniteLoss(f"the loss became {value.data!r}")
-    value.backward()
+    value, outputs, _ = _forward_backward(model, loss, optimizer, xb, yb)
     optimizer.step()
-    return value.data, [_floats(o) for o in outputs]
+    return value, outputs
+
+
+JIT_STEP_RATIO = 0.4
+"""What ``jit="auto"`` assumes a compiled step costs, as a fraction of the engine's step on
+the same batch (measured: 0.2 to 0.3 for MLPs, ``python -m benchmarks``; kept cautious)."""
+
+JIT_CHECKED_STEPS = 2
+"""Steps of each batch size on which the compiled step is checked against the engine."""
+
+
+class _CompiledSteps:
+    """The batch step (outputs, loss, backward) compiled by ``autograd.jit``, one trace per
+    batch size, with the engine as the reference.
+
+    The first steps of each batch size run in the engine as well: the first measures the
+    engine (time and nodes, for ``jit="auto"``'s choice), and on the first
+    ``JIT_CHECKED_STEPS`` the compiled step must give the engine's loss, outputs and
+    gradients. It does, bit for bit, for anything jit can follow; a model or loss that reads
+    ``.data``, compares a label with ``==`` (labels are traced Values) or calls ``float()`` on
+    a Value gives another answer or an error there, and that fit then runs in the engine,
+    with a warning: a compiled step is never silently wrong.
+    """
+
+    def __init__(
+        self,
+        model: Callable[[Any], Any],
+        loss: Callable[[list[Any], list[Any]], Value],
+        optimizer: Optimizer,
+        always: bool,
+        steps: dict[int, int],
+    ) -> None:
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.always = always  # jit=True: compile every batch size; "auto": when it pays
+        self.left = steps  # batch size -> steps still to come
+        self.compiled = autograd_jit(self._step)
+        self.state: dict[int, str] = {}  # batch size -> "engine" | "compiled"
+        self.checked: dict[int, int] = {}  # batch size -> steps checked against the engine
+        self.disabled = False
+
+    def _step(self, xb: list[Any], yb: list[Any]) -> tuple[Value, list[Any]]:
+        outputs = [self.model(x) for x in xb]
+        return _loss_value(self.loss, outputs, yb), outputs
+
+    def run(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
+        """One update on one batch, compiled when chosen; as ``_train_step``."""
+        m = len(xb)
+        self.left[m] = self.left.get(m, 1) - 1
+        state = self.state.get(m)
+        if self.disabled or state == "engine":
+            return _train_step(self.model, self.loss, self.optimizer, xb, yb)
+        if state == "compiled" and self.checked[m] >= JIT_CHECKED_STEPS:
+            optimizer = self.optimizer
+            optimizer.zero_grad()
+            value, outputs = self.compiled.backward(xb, yb, has_aux=True)
+            if not math.isfinite(value):
+                optimizer.zero_grad()
+                raise _NonFiniteLoss(f"the loss became {value!r}")
+            optimizer.step()
+            return value, outputs
+        # An engine step, checked against the compiled one (compiling first when it pays).
+        start = time.perf_counter()
+        value, outputs, root = _forward_backward(self.model, self.loss, self.optimizer, xb, yb)
+        seconds = time.perf_counter() - start
+        if state is None:
+            nodes = sum(1 for n in topological_order(root) if not n.is_leaf)
+            saving = self.left[m] * seconds * (1.0 - JIT_STEP_RATIO)
+            state = "compiled" if self.always or saving > compile_estimate(nodes) else "engine"
+            self.state[m] = state
+            self.checked[m] = 0
+        if state == "compiled":
+            self._check(xb, yb, value, outputs)
+        self.optimizer.step()
+        return value, outputs
+
+    def _check(self, xb: list[Any], yb: list[Any], value: float, outputs: list[Any]) -> None:
+        """Runs the compiled step on the batch the engine just did; on any difference, warns
+        and leaves the engine's gradients in place for the rest of the fit."""
+        params = self.optimizer.params
+        grads = [p.grad for p in params]
+        self.optimizer.zero_grad()
+        problem = ""
+        try:
+            got, got_outputs = self.compiled.backward(xb, yb, has_aux=True)
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
+                RuntimeError) as exc:  # e.g. ConcretizationError, == on a traced label
+            problem = f"compiling it raised {type(exc).__name__}: {exc}"
+        else:
+            if not (_same(got, value) and _same(got_outputs, outputs)
+                    and all(_same(p.grad, g) for p, g in zip(params, grads, strict=True))):
+                problem = "the compiled step's loss or gradients differ from the engine's"
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        if problem:
+            self.disabled = True
+            warnings.warn(
+                f"fit: jit: {problem}, so this fit runs in the engine. The model or the loss "
+                "probably reads data that tracing cannot follow: .data, float() or int() of a "
+                "Value, or == on a label (labels are traced Values under jit). Pass jit=False "
+                "to silence this.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        else:
+            self.checked[len(xb)] += 1
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True when two results (floats, lists of floats, None) agree to 1e-9 relative."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if a is None or b is None:
+        return a is b
+    if not (isinstance(a, float) and isinstance(b, float)):
+        return False
+    return (a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
+            or (math.isnan(a) and math.isnan(b)))
 
 
 def _measure(
@@ -284,6 +426,7 @@ def fit(
     metrics: Sequence[str | Metric] | None = None,
     callbacks: Sequence[Callback] | None = None,
     lr_schedule: Callable[[int], float] | None = None,
+    jit: bool | str = "auto",
 ) -> list[Record]:
     """Trains ``model`` on ``(X, y)`` and returns one record per epoch.
 
@@ -310,6 +453,14 @@ def fit(
             and named functions ``metric(outputs, labels) -> float``.
         callbacks: :class:`nn.Callback` objects, e.g. ``nn.EarlyStopping(patience=5)``.
         lr_schedule: ``epoch -> lr``, assigned to ``optimizer.lr`` before each epoch.
+        jit: compile the batch step (outputs, loss and backward) with ``autograd.jit``, one
+            trace per batch size (a short last batch is a second one). ``"auto"`` (the
+            default) compiles a batch size when the steps it has left would save more than
+            jit's estimate of the compile time (estimated from the first step's engine time
+            and node count); ``True`` always compiles, ``False`` never. The history,
+            metrics, callbacks and parameters are the same either way (the compiled step
+            computes the engine's formulas in the engine's order); see "Compiling the step"
+            in the module docstring.
 
     Returns:
         A list with one dict per epoch run: ``epoch``, ``loss``, each metric, ``val_loss`` and
@@ -331,6 +482,8 @@ def fit(
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, "
                         f"got {type(optimizer).__name__}")
+    if not (jit is True or jit is False or (isinstance(jit, str) and jit == "auto")):
+        raise ValueError(f"fit: jit must be True, False or 'auto', got {jit!r}")
     chosen = _resolve_metrics(metrics, loss, who)
     hooks = _check_callbacks(callbacks)
     xs, ys = _read_data(X, y, who)
@@ -344,6 +497,13 @@ def fit(
     n = len(xs)
     batch = n if batch_size is None else min(batch_size, n)
     order = list(range(n))
+    step = functools.partial(_train_step, model, loss, optimizer)
+    if jit is not False and epochs > 0:
+        per_epoch = {batch: n // batch}
+        if n % batch:
+            per_epoch[n % batch] = 1
+        steps = {size: count * epochs for size, count in per_epoch.items()}
+        step = _CompiledSteps(model, loss, optimizer, jit is True, steps).run
 
     bar: Any = None
     if progress:
@@ -369,7 +529,7 @@ def fit(
                 xb = [xs[i] for i in idx] if batch < n else xs
                 yb = [ys[i] for i in idx] if batch < n else ys
                 try:
-                    value, outputs = _train_step(model, loss, optimizer, xb, yb)
+                    value, outputs = step(xb, yb)
                 except _NonFiniteLoss as exc:
                     raise FloatingPointError(
                         f"fit: {exc} in epoch {epoch} (batch starting at sample {start}); "

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from autograd import Value, gradcheck
+from autograd import Value, gradcheck, jit, value_and_grad
 from nn.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -232,3 +232,179 @@ def test_cross_entropy_gradient_accurate_for_huge_equal_logits():
     out.backward()
     assert out.data == pytest.approx(math.log(2), rel=1e-15)
     assert [v.grad for v in row] == pytest.approx([-0.5, 0.5], rel=1e-15)
+
+
+# -- Value targets and jit ---------------------------------------------------------------------
+#
+# Each loss as a function of scalars: n predictions, then n targets (cross_entropy: rows of
+# three logits, then one class index per row). Targets go in as Values (traced inputs under
+# jit), so the compiled gradient includes the targets' gradients.
+
+N = 4
+
+
+def _rows(xs):
+    return [list(xs[3 * i:3 * i + 3]) for i in range(len(xs) // 3)]
+
+
+LOSSES = {
+    "mse": lambda *a: mse(list(a[:N]), list(a[N:])),
+    "l1": lambda *a: l1(list(a[:N]), list(a[N:])),
+    "smooth_l1": lambda *a: smooth_l1(list(a[:N]), list(a[N:]), beta=0.5),
+    "hinge": lambda *a: hinge(list(a[:N]), list(a[N:])),
+    "bce": lambda *a: binary_cross_entropy_with_logits(list(a[:N]), list(a[N:])),
+    "cross_entropy": lambda *a: cross_entropy(_rows(a[:3 * N]), list(a[3 * N:])),
+}
+
+
+def _batches(name, rng):
+    """Several batches per loss, on both sides of every kink and on the kinks themselves."""
+    batches = []
+    for _ in range(6):
+        if name == "cross_entropy":
+            logits = [rng.gauss(0, 3) for _ in range(3 * N)]
+            batches.append(logits + [float(rng.randrange(3)) for _ in range(N)])
+            continue
+        targets = [rng.choice([-1.0, 1.0]) if name == "hinge" else
+                   rng.random() if name == "bce" else rng.gauss(0, 1) for _ in range(N)]
+        # differences (margins for hinge) placed below, at and above each kink
+        kinks = {"mse": [0.0], "l1": [0.0], "smooth_l1": [0.0, -0.5, 0.5],
+                 "hinge": [1.0], "bce": [0.0]}[name]
+        preds = []
+        for t in targets:
+            k = rng.choice(kinks)
+            offset = rng.choice([-0.3, -1e-9, 0.0, 1e-9, 0.3, rng.gauss(0, 2)])
+            if name == "hinge":
+                preds.append(t * (k + offset))  # margin t * s = k + offset
+            elif name == "bce":
+                preds.append(k + offset)
+            else:
+                preds.append(t + k + offset)
+        batches.append(preds + targets)
+    return batches
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_jit_compiled_loss_and_gradients_equal_the_engines_on_every_batch(name):
+    f = LOSSES[name]
+    rng = random.Random(12)
+    batches = _batches(name, rng)
+    argnums = tuple(range(len(batches[0])))
+    compiled = jit(value_and_grad(f, argnums=argnums))
+    engine = value_and_grad(f, argnums=argnums)
+    for batch in batches:
+        assert compiled(*batch) == engine(*batch)  # the same formulas in the same order
+    assert compiled.cache_size == 1  # one trace served every batch: nothing was baked in
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_jit_backward_fills_parameter_gradients_as_the_engine_does(name):
+    # predictions made from parameters (outside leaves), targets as traced inputs
+    f = LOSSES[name]
+    rng = random.Random(5)
+    batches = _batches(name, rng)
+    n_pred = 3 * N if name == "cross_entropy" else N
+    params = [Value(0.0) for _ in range(n_pred)]
+
+    def loss(targets, scale):
+        return f(*[p * scale for p in params], *targets)
+
+    g = jit(loss)
+    for batch in batches:
+        for p, x in zip(params, batch[:n_pred], strict=True):
+            p.data, p.grad = x, 0.0
+        value = g.backward(batch[n_pred:], 1.0)
+        got = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        targets = batch[n_pred:]
+        if name == "cross_entropy":  # plain-number class indices must be ints
+            targets = [int(k) for k in targets]
+        out = loss(targets, 1.0)
+        out.backward()
+        assert value == out.data and got == [p.grad for p in params]
+    assert g.cache_size == 1
+
+
+def test_value_targets_get_their_gradients():
+    # d/dt of mean((p - t)^2) = -2 (p - t) / n; of mean|p - t| = -sign(p - t) / n;
+    # of hinge relu(1 - t s): -s where the margin is violated; of bce: -x / n
+    p, t = values(1.0, 4.0), values(0.5, 1.0)
+    mse(p, t).backward()
+    assert [v.grad for v in t] == [-0.5, -3.0]
+    p, t = values(1.0, 4.0), values(0.5, 5.0)
+    l1(p, t).backward()
+    assert [v.grad for v in t] == [-0.5, 0.5]
+    s, y = values(0.5, 2.0), values(1.0, 1.0)
+    hinge(s, y).backward()
+    assert [v.grad for v in y] == [-0.25, 0.0]
+    x, t = values(0.7, -2.0), values(0.3, 1.0)
+    binary_cross_entropy_with_logits(x, t).backward()
+    assert [v.grad for v in t] == [-0.35, 1.0]
+    # smooth_l1 (beta 1): d/dt = -d inside the quadratic zone, -sign(d) outside, over n
+    p, t = values(0.25, 3.0), values(0.0, 0.0)
+    smooth_l1(p, t).backward()
+    assert [v.grad for v in t] == [-0.125, -0.5]
+
+
+def test_a_traced_class_index_picks_the_same_logit_as_an_int():
+    rows = [values(0.5, -1.0, 2.0), values(3.0, 3.0, -7.0)]
+    for ks in ([0, 2], [1, 0], [2, 1]):
+        by_int = cross_entropy(rows, ks)
+        by_value = cross_entropy(rows, values(*ks))
+        assert by_value.data == by_int.data
+        by_int.backward()
+        grads = [v.grad for r in rows for v in r]
+        for r in rows:
+            for v in r:
+                v.grad = 0.0
+        k = values(*ks)
+        cross_entropy(rows, k).backward()
+        assert [v.grad for r in rows for v in r] == grads
+        assert [v.grad for v in k] == [0.0, 0.0]  # an index has no gradient
+        for r in rows:
+            for v in r:
+                v.grad = 0.0
+
+
+def test_number_targets_are_still_checked_but_value_targets_are_used_as_given():
+    with pytest.raises(ValueError, match="label 0 must be -1 or"):
+        hinge(values(1.0), [0])
+    assert hinge(values(1.0), values(0.0)).data == 1.0  # relu(1 - 0 * 1): used as given
+    with pytest.raises(ValueError, match=r"target 0 must be in \[0, 1\]"):
+        binary_cross_entropy_with_logits(values(0.0), [2.0])
+    with pytest.raises(ValueError, match="not finite"):
+        mse(values(0.0), [math.inf])
+
+
+# -- PyTorch parity, targets' gradients included ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["mse", "l1", "smooth_l1", "hinge", "bce", "cross_entropy"])
+def test_values_and_gradients_equal_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    rng = random.Random(3)
+    for batch in _batches(name, rng):
+        n_pred = 3 * N if name == "cross_entropy" else N
+        vs = values(*batch)
+        out = LOSSES[name](*vs)
+        out.backward()
+        x = torch.tensor(batch[:n_pred], dtype=torch.float64, requires_grad=True)
+        t = torch.tensor(batch[n_pred:], dtype=torch.float64, requires_grad=name != "cross_entropy")
+        if name == "mse":
+            ref = F.mse_loss(x, t)
+        elif name == "l1":
+            ref = F.l1_loss(x, t)
+        elif name == "smooth_l1":
+            ref = F.smooth_l1_loss(x, t, beta=0.5)
+        elif name == "hinge":
+            ref = torch.relu(1 - t * x).mean()
+        elif name == "bce":
+            ref = F.binary_cross_entropy_with_logits(x, t)
+        else:
+            ref = F.cross_entropy(x.reshape(N, 3), t.long())
+        ref.backward()
+        assert out.data == pytest.approx(ref.item(), rel=1e-12, abs=1e-15)
+        expected = x.grad.tolist() + (t.grad.tolist() if t.grad is not None else [0.0] * N)
+        assert [v.grad for v in vs] == pytest.approx(expected, rel=1e-12, abs=1e-15), name

@@ -58,7 +58,8 @@ def moons_boundary(out_dir: Path = ASSETS) -> Path:
     """``moons_boundary.png``: the decision boundary ``python -m nn.demo`` learns on moons.
 
     Same model, data and training as the demo's defaults (MLP(2, [16, 16, 1]), hinge loss,
-    full-batch Adam, seed 0), so the picture is what a reader gets from the quickstart.
+    Adam on shuffled mini-batches of 20, seed 0), so the picture is what a reader gets from
+    the quickstart.
     Needs matplotlib (the ``demo`` extra).
     """
     from nn.demo import plot_decision_boundary, train_demo_model

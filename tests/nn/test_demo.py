@@ -62,6 +62,16 @@ def test_printed_loss_and_accuracy_are_those_of_the_same_final_model(tmp_path, c
     assert 0 < hinge  # three epochs leave a visible loss to compare
 
 
+def test_the_compiled_demo_trains_exactly_as_the_engine(tmp_path, capsys):
+    compiled, _, _, history_j = demo.train_demo_model("moons", epochs=4, progress=False)
+    engine, _, _, history_e = demo.train_demo_model("moons", epochs=4, progress=False, jit=False)
+    assert compiled.state_dict() == engine.state_dict() and history_j == history_e
+    assert demo.main(["--epochs", "2", "--no-jit", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert "s, engine)" in capsys.readouterr().out
+    assert demo.main(["--epochs", "2", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert "s, jit)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -76,6 +86,7 @@ def test_printed_loss_and_accuracy_are_those_of_the_same_final_model(tmp_path, c
         (["--lr=-inf"], "--lr: must be a finite number > 0, got '-inf'"),
         (["--lr", "fast"], "--lr: expected a number, got 'fast'"),
         (["--seed", "x"], "--seed: invalid int value"),
+        (["--batch-size", "0"], "--batch-size: must be at least 1, got 0"),
     ],
 )
 def test_bad_arguments_exit_with_usage(argv, message, tmp_path, capsys):

@@ -26,7 +26,7 @@ its outputs at 0.5 yourself.
 **Compiling the step** (``jit``): the batch step, ``loss([model(x) for x in xb], yb)`` and its
 backward, is compiled by ``autograd.jit`` with the batch's inputs and labels as traced inputs,
 one trace per batch size. The default ``jit="auto"`` compiles a batch size only when that
-pays: compiling costs about 135 us per graph node (jit's own estimate, measured as it goes),
+pays: compiling costs about 125 us per graph node (jit's own estimate, measured as it goes),
 a compiled step saves about three quarters of the engine's step, so a batch size is compiled
 when the steps it has left, times the first step's engine time, times 0.6, exceed the
 estimate. Measured on moons (MLP(2, [16, 16, 1]), hinge, Adam): 40 full-batch epochs stay in

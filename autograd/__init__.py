@@ -13,15 +13,8 @@ Python functions to any order; ``gradcheck`` compares the engine with finite dif
 20.085537
 """
 
-from .engine import (
-    Value,
-    custom_op,
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    topological_order,
-)
+from .backprop import topological_order
+from .custom import custom_op
 from .functions import (
     abs,
     cos,
@@ -42,6 +35,8 @@ from .functions import (
     tanh,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .node import Value
 from .ops import OPS, Op
 from .transforms import grad, hessian, jacobian, value_and_grad
 

@@ -28,6 +28,7 @@ This module knows nothing of ``Value``: the engine imports it, never the reverse
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -126,10 +127,12 @@ def mean_f(xs: Sequence[float]) -> float:
     return sum_f(xs) / len(xs)
 
 
-def dot_f(xs: Sequence[float]) -> float:
-    """x1*y1 + ... for ``xs = (x1..xn, y1..yn)``, summed as :func:`sum_f` sums."""
-    n = len(xs) // 2
-    return sum_f([a * b for a, b in zip(xs[:n], xs[n:], strict=True)])
+def dot_f(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """x1*y1 + ... + xn*yn, summed as :func:`sum_f` sums (the products run in C)."""
+    try:
+        return math.fsum(map(operator.mul, xs, ys))
+    except (OverflowError, ValueError):
+        return sum_f([a * b for a, b in zip(xs, ys, strict=True)])
 
 
 def logsumexp_f(xs: Sequence[float]) -> float:
@@ -333,7 +336,8 @@ class Op:
         Args:
             params: the argument names the templates use (``("x", "y")``); ``()`` for an n-ary
                 op, whose forward template reads ``{args}`` (a tuple of all arguments).
-            forward: the forward expression on floats.
+            forward: the forward expression on floats; a paired op's reads ``{xs}`` and ``{ys}``
+                (its two halves).
             partials: one template per argument over ``{param}`` and ``{out}``; for an n-ary op
                 ONE template for every argument over ``{x}`` (that argument), ``{other}`` (its
                 partner in a paired op), ``{n}`` (the argument count) and ``{out}``.
@@ -359,11 +363,15 @@ class Op:
                 raise TypeError(f"op {name!r}: an n-ary op takes one partial template")
             op._partial_t = None
             op._each = partials
-            op.forward = _compile(f"lambda *args: {forward.format(args='args')}", name)
+            if paired:
+                body = forward.format(xs="args[:len(args) // 2]", ys="args[len(args) // 2:]")
+            else:
+                body = forward.format(args="args")
+            op.forward = _compile(f"lambda *args: {body}", name)
             fill = {"x": "x", "other": "other", "n": "n", "out": "out"}
             each = _compile(f"lambda x, other, n, out: {partials.format(**fill)}", name)
             op._partial_fns = (each,)
-            op._partials_fn = _compile(f"lambda args, out: {op._bulk_source('args', 'out')}", name)
+            op._partials_fn = _compile(f"lambda args, out: {op.bulk_expr('args', 'out')}", name)
         else:
             if isinstance(partials, str) or len(partials) != len(params):
                 raise TypeError(f"op {name!r}: give one partial template per argument")
@@ -388,6 +396,11 @@ class Op:
         if self._forward_t is None:
             return None
         if self.nary:
+            if self.paired:
+                half = len(names) // 2
+                return self._forward_t.format(
+                    xs=_tuple_expr(names[:half]), ys=_tuple_expr(names[half:])
+                )
             return self._forward_t.format(args=_tuple_expr(names))
         self._check_count(names)
         return "(" + self._forward_t.format(**dict(zip(self.params, names, strict=True))) + ")"
@@ -414,11 +427,35 @@ class Op:
         if self._forward_t is None:
             return None
         if self.nary:
+            if self.paired:
+                half = f"len({args}) // 2"
+                return self.paired_bulk_expr(f"{args}[:{half}]", f"{args}[{half}:]", out)
             return self._bulk_source(args, out)
         names = [f"{args}[{i}]" for i in range(len(self.params))]
         exprs = self.partial_exprs(names, out)
         assert exprs is not None
         return _tuple_expr(exprs)
+
+    def sequence_forward_expr(self, *sequences: str) -> str | None:
+        """An n-ary op's forward over identifiers of whole sequences (no tuple display): one
+        sequence of all arguments, or a paired op's two halves."""
+        if self._forward_t is None or not self.nary:
+            return None
+        if self.paired:
+            xs, ys = sequences
+            return self._forward_t.format(xs=xs, ys=ys)
+        (args,) = sequences
+        return self._forward_t.format(args=args)
+
+    def paired_bulk_expr(self, xs: str, ys: str, out: str) -> str | None:
+        """A paired op's partials at once, over the identifiers of its two halves."""
+        if self._forward_t is None or not self.paired:
+            return None
+        each = str(self._each)
+        if each.strip() == "{other}":
+            return f"[*{ys}, *{xs}]"
+        body = each.format(x="x_", other="o_", n=f"2 * len({xs})", out=out)
+        return f"[{body} for x_, o_ in zip([*{xs}, *{ys}], [*{ys}, *{xs}])]"
 
     def _each_expr(self, i: int, names: Sequence[str], out: str) -> str:
         n = len(names)
@@ -438,9 +475,7 @@ class Op:
         n = f"len({args})"
         if "{x}" not in each and "{other}" not in each:
             return f"[{each.format(x='', other='', n=n, out=out)}] * {n}"
-        if each.strip() == "{other}" and self.paired:
-            return f"[*{args}[{n} // 2:], *{args}[:{n} // 2]]"
-        other = f"[*{args}[{n} // 2:], *{args}[:{n} // 2]]" if self.paired else f"[None] * {n}"
+        other = f"[None] * {n}"
         body = each.format(x="x_", other="o_", n=n, out=out)
         return f"[{body} for x_, o_ in zip({args}, {other})]"
 
@@ -572,7 +607,7 @@ SUM = Op.row("sum", (), "sum_f({args})", "1.0", doc="x1 + ... + xn (exactly roun
 MEAN = Op.row("mean", (), "mean_f({args})", "1.0 / {n}", domain="at least one input",
               doc="(x1 + ... + xn) / n")
 DOT = Op.row(
-    "dot", (), "dot_f({args})", "{other}", paired=True,
+    "dot", (), "dot_f({xs}, {ys})", "{other}", paired=True,
     domain="two sequences of equal length", doc="x1*y1 + ... + xn*yn",
 )
 LOGSUMEXP = Op.row(

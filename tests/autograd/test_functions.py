@@ -56,11 +56,14 @@ def test_matvec_gradients_match_dot_to_second_order():
     )(*point)
 
 
-def test_matvec_shares_one_record_of_the_input_between_rows():
+def test_matvec_rows_are_dot_nodes_with_their_constants():
     rows = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
-    a, b = ag.matvec(rows, [Value(0.5), 1.0])
-    assert a._ctx is b._ctx  # no argument tuple per row
-    assert arguments(a) == (rows[0][0], rows[0][1], a.parents[2], 1.0)
+    x = Value(0.5)
+    a, b = ag.matvec(rows, [x, 1.0])
+    assert arguments(a) == (rows[0][0], rows[0][1], x, 1.0) == a.arguments
+    assert b.parents == (rows[1][0], rows[1][1], x)
+    assert b.local_grads == (0.5, 1.0, 3.0)
+    assert (a.data, b.data) == (2.5, 5.5)
 
 
 def test_matvec_under_no_grad_makes_leaves():

@@ -203,17 +203,13 @@ def _dot_source(op: _ops.Op) -> str:
 
 
 sum = _generate(
-    "sum", _nary_source(_ops.SUM), _ops.SUM,
-    "Sum of the inputs as one node: exactly rounded (``math.fsum``) where finite, else what "
+    "sum", _nary_source(_ops.SUM), _ops.SUM, "Sum of the inputs as one node: exactly rounded (``math.fsum``) where finite, else what "
     "repeated ``+`` gives. Empty -> 0.",
 )
-mean = _generate(
-    "mean", _nary_source(_ops.MEAN), _ops.MEAN,
-    "Arithmetic mean of the inputs as one node; ValueError when empty.",
-)
+mean = _generate("mean", _nary_source(_ops.MEAN), _ops.MEAN, "Arithmetic mean of the inputs "
+                 "as one node; ValueError when empty.")
 logsumexp = _generate(
-    "logsumexp", _nary_source(_ops.LOGSUMEXP), _ops.LOGSUMEXP,
-    "log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty. The "
+    "logsumexp", _nary_source(_ops.LOGSUMEXP), _ops.LOGSUMEXP, "log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty. The "
     "local derivatives are the softmax, exp(x_i - max) / sum: exact to the last bits.",
 )
 

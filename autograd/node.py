@@ -253,62 +253,54 @@ _GENERATED: list[dict[str, Any]] = []
 """The globals of every generated function: each learns ``Value`` once the class exists."""
 
 
-def _forward_block(op: Op, names: Sequence[str], indent: str) -> str:
-    expr = op.forward_expr(names)
+def _fast_path(op: Op, indent: str, names: Sequence[str], args: str, **fields: str) -> str:
+    """The body every generated op shares: the forward from the table row (domain errors
+    named), the mode check (any mode but the default goes through :func:`_slow` with the
+    op's arguments ``args``), then the node, filled by :func:`_build_source`."""
     inputs = ", ".join(names)
     return (
-        f"{indent}try:\n{indent}    data = {expr}\n"
+        f"{indent}try:\n{indent}    data = {op.forward_expr(names)}\n"
         f"{indent}except ARITH as exc:\n"
         f"{indent}    raise domain_error(OP, ({inputs},), exc) from None\n"
+        f"{indent}mode = mode_get()\n"
+        f"{indent}if mode is not RECORD:\n"
+        f"{indent}    return slow(mode, OP, data, {args})\n"
+        f"{indent}node = new(Value)\n"
+        + _build_source(indent, "node", data="data", label='""', _op="OP", _p0="self",
+                        _ps="None", _ds="None", **fields)
+        + f"{indent}return node\n"
     )
 
 
 def _binary_method(op: Op, name: str, reflected: bool = False, default: str = "") -> Any:
-    """``self <op> other`` (or ``other <op> self`` when reflected) from the table row."""
+    """``self <op> other`` (or ``other <op> self`` when reflected) from the table row: Value
+    and Value, Value and float or int, each with the table's forward and partials inlined."""
     d0, d1 = op.partial_exprs(["x", "y"], "data") or ("", "")
-    fwd = _forward_block(op, ["x", "y"], "        ")
-    head = f"def {name}(self, other{default}):\n"
+    xy = ["x", "y"]
+    source = f"def {name}(self, other{default}):\n"
     if reflected:
-        body = (
+        source += (
             "    if type(other) is float or type(other) is int:\n"
             "        x = other if type(other) is float else constant(other, OP)\n"
-            "        y = self.data\n" + fwd +
-            "        mode = mode_get()\n"
-            "        if mode is not RECORD:\n"
-            "            return slow(mode, OP, data, (x, self))\n"
-            "        node = new(Value)\n"
-            + _build_source("        ", "node", data="data", label='""', _op="OP", _p0="self",
-                            _d0=d1, _p1="None", _d1="0.0", _ps="None", _ds="None",
-                            _c="x", _cat="0")
-            + "        return node\n"
-            "    return other_operand(OP, (other, self))\n"
+            "        y = self.data\n"
+            + _fast_path(op, "        ", xy, "(x, self)", _d0=d1, _p1="None", _d1="0.0",
+                         _c="x", _cat="0")
+            + "    return other_operand(OP, (other, self))\n"
         )
-        return _generate(name, head + body, OP=op)
-    body = (
+        return _generate(name, source, OP=op)
+    source += (
         "    if type(other) is Value:\n"
         "        x = self.data\n"
-        "        y = other.data\n" + fwd +
-        "        mode = mode_get()\n"
-        "        if mode is not RECORD:\n"
-        "            return slow(mode, OP, data, (self, other))\n"
-        "        node = new(Value)\n"
-        + _build_source("        ", "node", data="data", label='""', _op="OP", _p0="self",
-                        _d0=d0, _p1="other", _d1=d1, _ps="None", _ds="None")
-        + "        return node\n"
-        "    if type(other) is float or type(other) is int:\n"
+        "        y = other.data\n"
+        + _fast_path(op, "        ", xy, "(self, other)", _d0=d0, _p1="other", _d1=d1)
+        + "    if type(other) is float or type(other) is int:\n"
         "        x = self.data\n"
-        "        y = other if type(other) is float else constant(other, OP)\n" + fwd +
-        "        mode = mode_get()\n"
-        "        if mode is not RECORD:\n"
-        "            return slow(mode, OP, data, (self, y))\n"
-        "        node = new(Value)\n"
-        + _build_source("        ", "node", data="data", label='""', _op="OP", _p0="self",
-                        _d0=d0, _p1="None", _d1="0.0", _ps="None", _ds="None",
-                        _c="y", _cat="1")
-        + "        return node\n"
-        "    return other_operand(OP, (self, other))\n"
+        "        y = other if type(other) is float else constant(other, OP)\n"
+        + _fast_path(op, "        ", xy, "(self, y)", _d0=d0, _p1="None", _d1="0.0", _c="y",
+                     _cat="1")
+        + "    return other_operand(OP, (self, other))\n"
     )
-    return _generate(name, head + body, OP=op)
+    return _generate(name, source, OP=op)
 
 
 def _unary_method(op: Op, name: str) -> Any:
@@ -316,14 +308,8 @@ def _unary_method(op: Op, name: str) -> Any:
     (d0,) = op.partial_exprs(["x"], "data") or ("",)
     source = (
         f"def {name}(self):\n"
-        "    x = self.data\n" + _forward_block(op, ["x"], "    ") +
-        "    mode = mode_get()\n"
-        "    if mode is not RECORD:\n"
-        "        return slow(mode, OP, data, (self,))\n"
-        "    node = new(Value)\n"
-        + _build_source("    ", "node", data="data", label='""', _op="OP", _p0="self", _d0=d0,
-                        _p1="None", _d1="0.0", _ps="None", _ds="None")
-        + "    return node\n"
+        "    x = self.data\n"
+        + _fast_path(op, "    ", ["x"], "(self,)", _d0=d0, _p1="None", _d1="0.0")
     )
     function = _generate(name, source, OP=op)
     function.__doc__ = f"{op.doc} (the op table's {op.name!r})."

@@ -172,6 +172,23 @@ def _entries(rows: list[list[Any]], nested: bool) -> list[list[Any]]:
     return [[float(g) for g in row] for row in rows]
 
 
+def _at_point(
+    f: Callable[..., Any], who: str, rows: Callable[[list[Value], bool], list[list[Any]]]
+) -> Callable[..., list[list[Any]]]:
+    """The shared body of ``jacobian`` and ``hessian``: one variable per argument, ``rows``
+    computed from them (differentiably when nested), floats or Values out."""
+    _check_callable(f, who)
+
+    @functools.wraps(f)
+    def at(*args: Any) -> list[list[Any]]:
+        with _transform_call() as inside:
+            nested = inside or any(type(a) is Value for a in args)
+            result = rows(_variables(args, range(len(args)), who), nested)
+        return _entries(result, nested)
+
+    return at
+
+
 def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
     """Returns a function giving the m x n Jacobian of f at a point, as lists of floats
     (Values, differentiable, when called with Values or inside another transform).
@@ -182,25 +199,17 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
     >>> jacobian(lambda x, y: [x * y, x + y])(2.0, 3.0)
     [[3.0, 2.0], [1.0, 1.0]]
     """
-    _check_callable(f, "jacobian")
 
-    @functools.wraps(f)
-    def jac(*args: Any) -> list[list[Any]]:
-        with _transform_call() as inside:
-            nested = inside or any(type(a) is Value for a in args)
-            leaves = _variables(args, range(len(args)), "jacobian")
-            outs = f(*leaves)
-            if not isinstance(outs, (list, tuple)):
-                raise TypeError(
-                    "jacobian: the function must return a list or tuple of scalars, "
-                    f"got {type(outs).__name__}"
-                )
-            rows = [
-                _gradients(out, leaves, create_graph=nested, who="jacobian") for out in outs
-            ]
-        return _entries(rows, nested)
+    def rows(leaves: list[Value], nested: bool) -> list[list[Any]]:
+        outs = f(*leaves)
+        if not isinstance(outs, (list, tuple)):
+            raise TypeError(
+                "jacobian: the function must return a list or tuple of scalars, "
+                f"got {type(outs).__name__}"
+            )
+        return [_gradients(out, leaves, create_graph=nested, who="jacobian") for out in outs]
 
-    return jac
+    return _at_point(f, "jacobian", rows)
 
 
 def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
@@ -210,20 +219,14 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
     >>> hessian(lambda x, y: x * x * y)(2.0, 3.0)
     [[6.0, 4.0], [4.0, 0.0]]
     """
-    _check_callable(f, "hessian")
 
-    @functools.wraps(f)
-    def hess(*args: Any) -> list[list[Any]]:
-        with _transform_call() as inside:
-            nested = inside or any(type(a) is Value for a in args)
-            leaves = _variables(args, range(len(args)), "hessian")
-            first = _gradients(f(*leaves), leaves, create_graph=True, who="hessian")
-            rows = [
-                _gradients(g, leaves, create_graph=nested, who="hessian")
-                if type(g) is Value
-                else [0.0] * len(leaves)
-                for g in first
-            ]
-        return _entries(rows, nested)
+    def rows(leaves: list[Value], nested: bool) -> list[list[Any]]:
+        first = _gradients(f(*leaves), leaves, create_graph=True, who="hessian")
+        return [
+            _gradients(g, leaves, create_graph=nested, who="hessian")
+            if type(g) is Value
+            else [0.0] * len(leaves)
+            for g in first
+        ]
 
-    return hess
+    return _at_point(f, "hessian", rows)

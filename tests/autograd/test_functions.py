@@ -136,3 +136,31 @@ def test_dot_of_every_input_mix(pattern):
         if isinstance(x, Value) and isinstance(y, Value):
             expected[index[id(x)]][index[id(y)]] = expected[index[id(y)]][index[id(x)]] = 1.0
     assert ag.hessian(f)(*[v.data for v in variables]) == expected
+
+
+# -- n-ary ops give what their binary spelling gives (issue 11, item 4) ------------------------
+
+@pytest.mark.parametrize(
+    "xs", [[1e308, 1e308], [1e308, 1e308, -1e308], [float("inf"), 1.0], [float("inf"), -float("inf")],
+           [-float("inf"), -1e308], [float("nan"), 1.0]],
+)
+def test_sum_mean_dot_matvec_on_huge_and_infinite_inputs(xs):
+    def spelled_sum(values):
+        total = 0.0
+        for v in values:
+            total = total + v
+        return total
+
+    def same(a, b):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+
+    values = [Value(x) for x in xs]
+    assert same(ag.sum(values).data, spelled_sum(xs))
+    assert same(ag.sum(xs).data, spelled_sum(xs))
+    assert same(ag.mean(values).data, spelled_sum(xs) / len(xs))
+    ones = [1.0] * len(xs)
+    assert same(ag.dot(values, ones).data, spelled_sum([x * 1.0 for x in xs]))
+    (row,) = ag.matvec([values], ones)
+    assert same(row.data, spelled_sum(xs))
+    twos = [Value(2.0)] * len(xs)
+    assert same(ag.dot(values, twos).data, spelled_sum([x * 2.0 for x in xs]))

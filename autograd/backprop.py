@@ -112,15 +112,20 @@ def arguments(node: Any) -> tuple[Any, ...]:
     c = node._c
     if c is not None:
         return (c, node._p0) if node._cat == 0 else (node._p0, c)
-    args = node._args
-    if args is not None:
-        return args  # type: ignore[no-any-return]
     p = node._p0
     if p is not None:
         q = node._p1
-        return (p,) if q is None else (p, q)
-    ps = node._ps
-    return () if ps is None else tuple(ps)
+        parents: tuple[Any, ...] = (p,) if q is None else (p, q)
+    else:
+        ps = node._ps
+        parents = () if ps is None else tuple(ps)
+    consts = node._consts
+    if consts is None:
+        return parents
+    args = list(parents)
+    for at, c in consts:  # ascending positions: each lands at its final place
+        args.insert(at, c)
+    return tuple(args)
 
 
 _isfinite = math.isfinite

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from itertools import repeat
-from operator import attrgetter, is_
+from itertools import compress, repeat
+from operator import attrgetter, is_, not_
 from typing import Any
 
 from . import ops as _ops
 from .modes import MODE
-from .node import Scalar, Value, apply, domain_error, leaf, nary, real
+from .node import Scalar, Value, apply, domain_error, leaf, link_many, nary, real
 
 __all__ = [
     "abs",
@@ -85,22 +85,28 @@ def _as_sequence(xs: Any, what: str) -> Sequence[Any]:
     return list(xs)
 
 
-def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None]:
-    """Each input's float, and which inputs are Values (``None``: all of them).
+Consts = tuple[tuple[int, float], ...]
+
+
+def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None, Consts | None]:
+    """Each input's float; which inputs are Values (``None``: all of them); the constants as
+    (position, float) pairs (``None`` when all are Values).
 
     The common cases (all Values; Values and floats, as in ``dot(w + [b], x + [1.0])``) run in
     C through ``map``, so a neuron's dot product pays no Python-level step per input.
     """
     types = set(map(type, xs))
     if types == _JUST_VALUE:
-        return list(map(_DATA, xs)), None
+        return list(map(_DATA, xs)), None, None
     if types == _JUST_FLOAT:  # a data point: no Value, no lookup that would fail per input
-        return list(xs), [False] * len(xs)
+        return list(xs), [False] * len(xs), tuple(enumerate(xs))
     if types <= _VALUE_OR_FLOAT:  # floats are their own data; getattr gives x.data for Values
-        return list(map(getattr, xs, repeat("data"), xs)), list(map(is_, map(type, xs),
-                                                                     repeat(Value)))
-    datas = [x.data if type(x) is Value else real(x, what) for x in xs]
-    return datas, [type(x) is Value for x in xs]
+        datas = list(map(getattr, xs, repeat("data"), xs))
+        mask = list(map(is_, map(type, xs), repeat(Value)))
+    else:
+        datas = [x.data if type(x) is Value else real(x, what) for x in xs]
+        mask = [type(x) is Value for x in xs]
+    return datas, mask, tuple(compress(enumerate(datas), map(not_, mask)))
 
 
 _JUST_VALUE = {Value}
@@ -109,11 +115,22 @@ _VALUE_OR_FLOAT = {Value, float}
 _DATA = attrgetter("data")
 
 
-def _join(xmask: list[bool] | None, ymask: list[bool] | None, n: int) -> list[bool] | None:
-    """The mask of a paired op's inputs from its halves' masks (None: all Values)."""
+def _join(
+    xs: Sequence[Any], xmask: list[bool] | None, xconsts: Consts | None,
+    ys: Sequence[Any], ymask: list[bool] | None, yconsts: Consts | None,
+) -> tuple[tuple[Any, ...], list[bool] | None, Consts | None]:
+    """A paired op's inputs, mask and constants from its two halves' (as :func:`_split`)."""
+    both = (*xs, *ys)
     if xmask is None and ymask is None:
-        return None
-    return (xmask or [True] * n) + (ymask or [True] * n)
+        return both, None, None
+    n = len(xs)
+    mask = (xmask or [True] * n) + (ymask or [True] * n)
+    return both, mask, (*(xconsts or ()), *_shift(yconsts, n))
+
+
+def _shift(consts: Consts | None, n: int) -> Consts:
+    """Constants of a paired op's second half, at their positions in the whole."""
+    return () if consts is None else tuple((n + at, c) for at, c in consts)
 
 
 _GEN_NS: dict[str, Any] = {
@@ -124,9 +141,12 @@ _GEN_NS: dict[str, Any] = {
     "as_sequence": _as_sequence,
     "split": _split,
     "join": _join,
+    "shift": _shift,
     "data_of": _DATA,
     "leaf": leaf,
     "nary": nary,
+    "link_many": link_many,
+    "compress": compress,
     "domain_error": domain_error,
 }
 
@@ -144,7 +164,7 @@ def _nary_source(op: _ops.Op) -> str:
     return (
         f"def {op.name}(xs):\n"
         f"    xs = as_sequence(xs, {op.name!r})\n"
-        f"    datas, mask = split(xs, {op.name!r})\n"
+        f"    datas, mask, consts = split(xs, {op.name!r})\n"
         "    try:\n"
         f"        data = {op.sequence_forward_expr('datas')}\n"
         "    except ARITH as exc:\n"
@@ -152,7 +172,7 @@ def _nary_source(op: _ops.Op) -> str:
         "    mode = mode_get()\n"
         "    if not mode.record:\n"
         "        return leaf(data)\n"
-        f"    return nary(mode, OP, data, xs, mask, datas, {op.bulk_expr('datas', 'data')})\n"
+        f"    return nary(mode, OP, data, xs, mask, consts, {op.bulk_expr('datas', 'data')})\n"
     )
 
 
@@ -166,38 +186,49 @@ def _dot_source(op: _ops.Op) -> str:
         "    n = len(xs)\n"
         "    if len(ys) != n:\n"
         "        raise ValueError(f'dot: sequences of unequal length ({n} and {len(ys)})')\n"
-        "    xd, xmask = split(xs, 'dot')\n"
-        "    yd, ymask = split(ys, 'dot')\n"
+        "    xd, xmask, xconsts = split(xs, 'dot')\n"
+        "    yd, ymask, yconsts = split(ys, 'dot')\n"
         f"    data = {forward}\n"
         "    mode = mode_get()\n"
         "    if not mode.record:\n"
         "        return leaf(data)\n"
         f"    partials = {op.paired_bulk_expr('xd', 'yd', 'data')}\n"
-        "    return nary(mode, OP, data, (*xs, *ys), join(xmask, ymask, n), xd + yd, partials)\n"
+        "    return nary(mode, OP, data, *join(xs, xmask, xconsts, ys, ymask, yconsts), partials)\n"
         "\n"
         "def matvec(rows, xs, *, rows_are_values=False):\n"
         "    xs = as_sequence(xs, 'matvec')\n"
         "    n = len(xs)\n"
-        "    yd, ymask = split(xs, 'matvec')\n"
+        "    yd, ymask, yconsts = split(xs, 'matvec')\n"
+        "    if ymask is not None:  # the shared input's Values, split once for all rows\n"
+        "        y_values = tuple(compress(xs, ymask))\n"
+        "        keep = [True] * n + ymask\n"
+        "        y_consts = shift(yconsts, n)  # one record of the constants for every row\n"
         "    mode = mode_get()\n"
         "    out = []\n"
         "    append = out.append\n"
         "    for row in rows:\n"
-        "        row = as_sequence(row, 'matvec')\n"
+        "        if type(row) is not list and type(row) is not tuple:\n"
+        "            row = as_sequence(row, 'matvec')\n"
         "        if len(row) != n:\n"
         "            raise ValueError(f'matvec: a row of length {len(row)} for {n} inputs')\n"
         "        if rows_are_values:\n"
         "            xd = list(map(data_of, row))\n"
-        "            xmask = None\n"
+        "            xmask = xconsts = None\n"
         "        else:\n"
-        "            xd, xmask = split(row, 'matvec')\n"
+        "            xd, xmask, xconsts = split(row, 'matvec')\n"
         f"        data = {forward}\n"
         "        if not mode.record:\n"
         "            append(leaf(data))\n"
         "            continue\n"
         f"        partials = {op.paired_bulk_expr('xd', 'yd', 'data')}\n"
-        "        append(nary(mode, OP, data, (*row, *xs), join(xmask, ymask, n), xd + yd,\n"
-        "                    partials))\n"
+        "        if xmask is not None:\n"
+        "            append(nary(mode, OP, data, *join(row, xmask, xconsts, xs, ymask, yconsts),\n"
+        "                        partials))\n"
+        "        elif ymask is None:\n"
+        "            append(link_many(OP, data, (*row, *xs), partials, None, mode))\n"
+        "        else:  # a row of Values: the row's partials, then those of the input's Values\n"
+        "            append(link_many(OP, data, (*row, *y_values), tuple(compress(partials, keep)),\n"
+        "                             y_consts, mode))\n"
         "    return out\n"
     )
 

@@ -18,8 +18,9 @@ _ps _ds  a node with three or more parents: their tuple and their local derivati
 _c _cat  a binary op with one Value argument: its constant operand (a float) and that
          constant's argument position (0 or 1); None, 0 otherwise. No tuple per node: the
          cycle collector tracks one object per op
-_args    an n-ary op's full arguments when constants were mixed in (Values and floats in
-         argument order); None otherwise
+_consts  the other constant arguments: a tuple of (argument position, float) pairs in
+         ascending position, shared between nodes where it can be (a layer's input); None
+         when every argument is a Value (or the one constant is in _c)
 _g       scratch of a running backward pass: this pass's gradient; None between passes
 ======== ==================================================================================
 
@@ -48,13 +49,13 @@ from . import ops as _ops
 from .modes import MODE, RECORD, Mode, creation_site
 from .ops import Op
 
-__all__ = ["Value", "apply", "leaf", "link", "real"]
+__all__ = ["Value", "apply", "leaf", "link", "link_many", "real"]
 
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
 
 _LAYOUT = ("data", "grad", "label", "_op", "_p0", "_d0", "_p1", "_d1", "_ps", "_ds", "_c", "_cat",
-           "_args", "_g")
+           "_consts", "_g")
 
 
 def _build_source(indent: str, node: str, **fields: str) -> str:
@@ -63,7 +64,7 @@ def _build_source(indent: str, node: str, **fields: str) -> str:
     fields.setdefault("_g", "None")
     fields.setdefault("_c", "None")
     fields.setdefault("_cat", "0")
-    fields.setdefault("_args", "None")
+    fields.setdefault("_consts", "None")
     return "".join(f"{indent}{node}.{slot} = {fields[slot]}\n" for slot in _LAYOUT)
 
 
@@ -126,27 +127,26 @@ def link(
     data: float,
     parents: Sequence[Value],
     partials: Sequence[float],
-    args: tuple[Any, ...] | None,
+    consts: tuple[tuple[int, float], ...] | None,
     mode: Mode,
 ) -> Value:
-    """A node made by ``op`` with these parents, their local derivatives and (when constants
-    are among them) the full arguments; a leaf when there are no parents or mode records
+    """A node made by ``op`` with these parents, their local derivatives and its constant
+    arguments as (position, float) pairs; a leaf when there are no parents or mode records
     nothing. Under detect_anomaly the node's creation site is kept."""
     if not parents or not mode.record:
         return leaf(data)
     n = len(parents)
-    if n == 1 and args is not None and len(args) == 2:  # one Value, one constant
-        at = 0 if type(args[1]) is Value else 1
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, args[at], at,
-                     None)
+    if n == 1 and consts is not None and len(consts) == 1:  # one Value, one constant
+        ((at, c),) = consts
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, c, at, None)
     elif n == 1:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, None, 0, args)
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, None, 0, consts)
     elif n == 2:
         node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None,
-                     None, 0, args)
+                     None, 0, consts)
     else:
         ps = parents if type(parents) is tuple else tuple(parents)
-        node = _make(op, data, None, 0.0, None, 0.0, ps, partials, None, 0, args)
+        node = _make(op, data, None, 0.0, None, 0.0, ps, partials, None, 0, consts)
     if mode.sites is not None:
         mode.sites[node] = creation_site()
     return node
@@ -186,9 +186,9 @@ def _finish(mode: Mode, op: Op, data: float, args: Sequence[Any], xs: Sequence[f
                 d = d.data if type(d) is Value else real(d, f"derivative {i} of {op.name}")
             parents.append(a)
             kept.append(d)
-    constants = len(parents) < len(args)
-    full = tuple(a if type(a) is Value else x for a, x in zip(args, xs, strict=True))
-    return link(op, data, parents, kept, full if constants else None, mode)
+    consts = tuple((i, x) for i, (a, x) in enumerate(zip(args, xs, strict=True))
+                   if type(a) is not Value)
+    return link(op, data, parents, kept, consts or None, mode)
 
 
 def _slow(mode: Mode, op: Op, data: float, args: tuple[Any, ...]) -> Value:
@@ -210,14 +210,15 @@ def _other(op: Op, args: tuple[Any, ...]) -> Any:
 
 def nary(
     mode: Mode, op: Op, data: float, xs: Sequence[Any], mask: list[bool] | None,
-    datas: Sequence[float], partials: Sequence[float],
+    consts: tuple[tuple[int, float], ...] | None, partials: Sequence[float],
 ) -> Value:
     """Links an n-ary node from its inputs ``xs``: ``mask`` says which are Values (None: all
-    of them), ``datas`` are their floats, ``partials`` the op's bulk partials for all."""
+    of them), ``consts`` are the others as (position, float) pairs, ``partials`` the op's
+    bulk partials for every input."""
     if mask is None:
         return link(op, data, xs if type(xs) is tuple else tuple(xs), partials, None, mode)
-    args = tuple(x if m else d for x, m, d in zip(xs, mask, datas, strict=True))
-    return link(op, data, list(compress(xs, mask)), list(compress(partials, mask)), args, mode)
+    kept = tuple(compress(partials, mask))
+    return link(op, data, tuple(compress(xs, mask)), kept, consts, mode)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,12 +319,26 @@ def _unary_method(op: Op, name: str) -> Any:
 
 _make = _generate(
     "make",
-    "def make(op, data, p0, d0, p1, d1, ps, ds, c, cat, args):\n"
+    "def make(op, data, p0, d0, p1, d1, ps, ds, c, cat, consts):\n"
     "    node = new(Value)\n"
     + _build_source("    ", "node", data="data", label='""', _op="op", _p0="p0", _d0="d0",
-                    _p1="p1", _d1="d1", _ps="ps", _ds="ds", _c="c", _cat="cat", _args="args")
+                    _p1="p1", _d1="d1", _ps="ps", _ds="ds", _c="c", _cat="cat", _consts="consts")
     + "    return node\n",
 )
+
+link_many = _generate(
+    "link_many",
+    "def link_many(op, data, ps, ds, consts, mode):\n"
+    "    if mode is not RECORD or len(ps) < 3:\n"
+    "        return link(op, data, ps, ds, consts, mode)\n"
+    "    node = new(Value)\n"
+    + _build_source("    ", "node", data="data", label='""', _op="op", _p0="None", _d0="0.0",
+                    _p1="None", _d1="0.0", _ps="ps", _ds="ds", _consts="consts")
+    + "    return node\n",
+    link=link,
+)
+"""``link`` for the common n-ary node (three or more parents, in a tuple; the default mode),
+built inline: a layer's matvec makes one per neuron."""
 
 _init = _generate(
     "__init__",

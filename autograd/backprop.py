@@ -48,7 +48,7 @@ def topological_order(root: Any) -> list[Any]:
 
 
 def _marked_order(root: Any) -> list[Any]:
-    """``topological_order`` leaving every node's ``_g`` at 0.0 (visited), for :func:`sweep`.
+    """``topological_order`` leaving every node's ``_g`` at -0.0 (visited), for :func:`sweep`.
 
     A node popped for the first time goes back on the stack under an ``_EMIT`` marker, with
     its unvisited parents above it (the first parent on top); when the marker comes back up,
@@ -67,15 +67,15 @@ def _marked_order(root: Any) -> list[Any]:
                 continue
             if node._g is not None:  # pushed by several children: expanded by the first pop
                 continue
-            node._g = 0.0
+            node._g = -0.0  # the additive identity: a sum of -0.0 terms stays -0.0
             p = node._p0
-            if p is not None:
+            q = node._p1
+            if p is not None or q is not None:
                 push(node)
                 push(_EMIT)
-                q = node._p1
                 if q is not None and q._g is None:
                     push(q)
-                if p._g is None:
+                if p is not None and p._g is None:
                     push(p)
                 continue
             ps = node._ps
@@ -97,34 +97,41 @@ def _marked_order(root: Any) -> list[Any]:
     return order
 
 
+def parents(node: Any) -> tuple[Any, ...]:
+    """The Value arguments of the op that made ``node``, in argument order."""
+    p = node._p0
+    q = node._p1
+    if p is not None:
+        return (p,) if q is None else (p, q)
+    if q is not None:
+        return (q,)
+    ps = node._ps
+    return () if ps is None else ps  # type: ignore[no-any-return]
+
+
 def edges(node: Any) -> list[tuple[Any, Any]]:
     """Each parent of ``node`` with d(node)/d(parent) as stored by the forward pass."""
-    p = node._p0
-    if p is not None:
-        q = node._p1
-        return [(p, node._d0)] if q is None else [(p, node._d0), (q, node._d1)]
     ps = node._ps
-    return [] if ps is None else list(zip(ps, node._ds, strict=True))
+    if ps is not None:
+        return list(zip(ps, node._ds, strict=True))
+    p = node._p0
+    q = node._p1
+    pairs = [] if p is None else [(p, node._d0)]
+    return pairs if q is None else [*pairs, (q, node._d1)]
 
 
 def arguments(node: Any) -> tuple[Any, ...]:
     """The full arguments of the op that made ``node``: Values and constants, in order."""
     c = node._c
     if c is not None:
-        return (c, node._p0) if node._cat == 0 else (node._p0, c)
-    p = node._p0
-    if p is not None:
-        q = node._p1
-        parents: tuple[Any, ...] = (p,) if q is None else (p, q)
-    else:
-        ps = node._ps
-        parents = () if ps is None else tuple(ps)
+        p = node._p0
+        return (c, node._p1) if p is None else (p, c)
     consts = node._consts
     if consts is None:
-        return parents
-    args = list(parents)
-    for at, c in consts:  # ascending positions: each lands at its final place
-        args.insert(at, c)
+        return parents(node)
+    args = list(parents(node))
+    for at, value in consts:  # ascending positions: each lands at its final place
+        args.insert(at, value)
     return tuple(args)
 
 
@@ -166,6 +173,10 @@ def sweep(order: list[Any], seed: float, grads: dict[Any, float] | None = None) 
                 q = node._p1
                 if q is not None:
                     q._g += g * node._d1
+                continue
+            q = node._p1
+            if q is not None:
+                q._g += g * node._d1
                 continue
             ps = node._ps
             if ps is None:

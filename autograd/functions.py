@@ -9,15 +9,14 @@ operators of :class:`Value`: the forward and the bulk partial are the table's te
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 from itertools import compress, repeat
 from operator import attrgetter, is_, not_
 from typing import Any
 
+from . import codegen
 from . import ops as _ops
-from .modes import MODE
-from .node import Scalar, Value, apply, domain_error, leaf, link_many, nary, real
+from .node import Scalar, Value, apply, compile_function, leaf, link, nary, real
 
 __all__ = [
     "abs",
@@ -133,11 +132,7 @@ def _shift(consts: Consts | None, n: int) -> Consts:
     return () if consts is None else tuple((n + at, c) for at, c in consts)
 
 
-_GEN_NS: dict[str, Any] = {
-    **{k: v for k, v in _ops.NAMESPACE.items() if k != "__builtins__"},
-    "__builtins__": builtins,
-    "ARITH": (ValueError, ZeroDivisionError, OverflowError),
-    "mode_get": MODE.get,
+_HELPERS: dict[str, Any] = {
     "as_sequence": _as_sequence,
     "split": _split,
     "join": _join,
@@ -145,107 +140,31 @@ _GEN_NS: dict[str, Any] = {
     "data_of": _DATA,
     "leaf": leaf,
     "nary": nary,
-    "link_many": link_many,
+    "link": link,
     "compress": compress,
-    "domain_error": domain_error,
 }
+"""What the generated n-ary ops call besides the node module's own names."""
 
 
 def _generate(name: str, source: str, op: _ops.Op, doc: str) -> Any:
-    namespace = _GEN_NS | {"OP": op}
-    eval(compile(source, f"<generated {name}>", "exec"), namespace)
-    function = namespace[name]
+    function = compile_function(name, source, OP=op, **_HELPERS)
     function.__doc__ = doc
     return function
 
 
-def _nary_source(op: _ops.Op) -> str:
-    """``name(xs)`` for an n-ary op over one sequence."""
-    return (
-        f"def {op.name}(xs):\n"
-        f"    xs = as_sequence(xs, {op.name!r})\n"
-        f"    datas, mask, consts = split(xs, {op.name!r})\n"
-        "    try:\n"
-        f"        data = {op.sequence_forward_expr('datas')}\n"
-        "    except ARITH as exc:\n"
-        "        raise domain_error(OP, datas, exc) from None\n"
-        "    mode = mode_get()\n"
-        "    if not mode.record:\n"
-        "        return leaf(data)\n"
-        f"    return nary(mode, OP, data, xs, mask, consts, {op.bulk_expr('datas', 'data')})\n"
-    )
-
-
-def _dot_source(op: _ops.Op) -> str:
-    """``dot(xs, ys)`` and ``matvec(rows, xs)`` for a paired op."""
-    forward = op.sequence_forward_expr("xd", "yd")
-    return (
-        "def dot(xs, ys):\n"
-        "    xs = as_sequence(xs, 'dot')\n"
-        "    ys = as_sequence(ys, 'dot')\n"
-        "    n = len(xs)\n"
-        "    if len(ys) != n:\n"
-        "        raise ValueError(f'dot: sequences of unequal length ({n} and {len(ys)})')\n"
-        "    xd, xmask, xconsts = split(xs, 'dot')\n"
-        "    yd, ymask, yconsts = split(ys, 'dot')\n"
-        f"    data = {forward}\n"
-        "    mode = mode_get()\n"
-        "    if not mode.record:\n"
-        "        return leaf(data)\n"
-        f"    partials = {op.paired_bulk_expr('xd', 'yd', 'data')}\n"
-        "    return nary(mode, OP, data, *join(xs, xmask, xconsts, ys, ymask, yconsts), partials)\n"
-        "\n"
-        "def matvec(rows, xs, *, rows_are_values=False):\n"
-        "    xs = as_sequence(xs, 'matvec')\n"
-        "    n = len(xs)\n"
-        "    yd, ymask, yconsts = split(xs, 'matvec')\n"
-        "    if ymask is not None:  # the shared input's Values, split once for all rows\n"
-        "        y_values = tuple(compress(xs, ymask))\n"
-        "        keep = [True] * n + ymask\n"
-        "        y_consts = shift(yconsts, n)  # one record of the constants for every row\n"
-        "    mode = mode_get()\n"
-        "    out = []\n"
-        "    append = out.append\n"
-        "    for row in rows:\n"
-        "        if type(row) is not list and type(row) is not tuple:\n"
-        "            row = as_sequence(row, 'matvec')\n"
-        "        if len(row) != n:\n"
-        "            raise ValueError(f'matvec: a row of length {len(row)} for {n} inputs')\n"
-        "        if rows_are_values:\n"
-        "            xd = list(map(data_of, row))\n"
-        "            xmask = xconsts = None\n"
-        "        else:\n"
-        "            xd, xmask, xconsts = split(row, 'matvec')\n"
-        f"        data = {forward}\n"
-        "        if not mode.record:\n"
-        "            append(leaf(data))\n"
-        "            continue\n"
-        f"        partials = {op.paired_bulk_expr('xd', 'yd', 'data')}\n"
-        "        if xmask is not None:\n"
-        "            append(nary(mode, OP, data, *join(row, xmask, xconsts, xs, ymask, yconsts),\n"
-        "                        partials))\n"
-        "        elif ymask is None:\n"
-        "            append(link_many(OP, data, (*row, *xs), partials, None, mode))\n"
-        "        else:  # a row of Values: the row's partials, then those of the input's Values\n"
-        "            append(link_many(OP, data, (*row, *y_values), tuple(compress(partials, keep)),\n"
-        "                             y_consts, mode))\n"
-        "    return out\n"
-    )
-
-
 sum = _generate(
-    "sum", _nary_source(_ops.SUM), _ops.SUM, "Sum of the inputs as one node: exactly rounded (``math.fsum``) where finite, else what "
+    "sum", codegen.nary_source(_ops.SUM), _ops.SUM, "Sum of the inputs as one node: exactly rounded (``math.fsum``) where finite, else what "
     "repeated ``+`` gives. Empty -> 0.",
 )
-mean = _generate("mean", _nary_source(_ops.MEAN), _ops.MEAN, "Arithmetic mean of the inputs "
+mean = _generate("mean", codegen.nary_source(_ops.MEAN), _ops.MEAN, "Arithmetic mean of the inputs "
                  "as one node; ValueError when empty.")
 logsumexp = _generate(
-    "logsumexp", _nary_source(_ops.LOGSUMEXP), _ops.LOGSUMEXP, "log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty. The "
+    "logsumexp", codegen.nary_source(_ops.LOGSUMEXP), _ops.LOGSUMEXP, "log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty. The "
     "local derivatives are the softmax, exp(x_i - max) / sum: exact to the last bits.",
 )
 
 dot = _generate(
-    "dot", _dot_source(_ops.DOT), _ops.DOT,
+    "dot", codegen.dot_source(_ops.DOT), _ops.DOT,
     "sum(x * y for x, y in zip(xs, ys)) as one node; ValueError for unequal lengths.",
 )
 matvec = dot.__globals__["matvec"]  # generated with dot, from the same row

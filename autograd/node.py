@@ -11,16 +11,18 @@ grad     the gradient summed over backward passes (0.0; a Value after create_gra
          counts as 0)
 label    a name for drawings
 _op      the op table's record of the op that made the node; None for a leaf
-_p0 _d0  the first parent and d(node)/d(parent) from the forward pass (None, 0.0: none)
-_p1 _d1  the second parent and its local derivative (None, 0.0: none)
-_ps _ds  a node with three or more parents: their tuple and their local derivatives (a
-         sequence of floats); None otherwise (then _p0/_p1 hold the parents)
-_c _cat  a binary op with one Value argument: its constant operand (a float) and that
-         constant's argument position (0 or 1); None, 0 otherwise. No tuple per node: the
-         cycle collector tracks one object per op
-_consts  the other constant arguments: a tuple of (argument position, float) pairs in
+_p0 _d0  an op applied to one or two arguments: its argument 0 when that is a Value, and
+         d(node)/d(argument) from the forward pass (None, 0.0 otherwise)
+_p1 _d1  the same for argument 1
+_c       such an op's constant argument (a float: ``x * 2.0`` keeps 2.0), the one of _p0/_p1
+         that is None saying which; None when there is none. No tuple per node: the cycle
+         collector tracks one object per binary op
+_ps _ds  an op applied to three or more arguments (n-ary ops, custom ops): its Value
+         arguments in order, as a tuple, and their local derivatives (a sequence of floats,
+         read only: a layer's rows may share one); else None
+_consts  such an op's constant arguments: a tuple of (argument position, float) pairs in
          ascending position, shared between nodes where it can be (a layer's input); None
-         when every argument is a Value (or the one constant is in _c)
+         when every argument is a Value
 _g       scratch of a running backward pass: this pass's gradient; None between passes
 ======== ==================================================================================
 
@@ -30,8 +32,8 @@ closures, so reference counting frees a dropped graph at once.
 **Generated fast paths.** The operators and methods (``+ - * / **``, their reflected forms,
 ``relu``, ``exp``, ...) are generated at import from the op table's templates
 (:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`): the forward and each local derivative
-are inlined from the table row, and the node is built by :func:`_build_source`, the only text
-that fills a node. Anything they do not cover (other number types, custom ops, recording
+are inlined from the table row, and the node is built by :func:`autograd.codegen.build_source`,
+the only text that fills a node. Anything they do not cover (other number types, custom ops, recording
 modes other than the default) goes through :func:`apply`, which calls the same table row.
 """
 
@@ -44,29 +46,15 @@ from collections.abc import Sequence
 from itertools import compress
 from typing import Any, Union
 
-from . import backprop
+from . import backprop, codegen
 from . import ops as _ops
 from .modes import MODE, RECORD, Mode, creation_site
 from .ops import Op
 
-__all__ = ["Value", "apply", "leaf", "link", "link_many", "real"]
+__all__ = ["Value", "apply", "compile_function", "leaf", "link", "real"]
 
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
-
-_LAYOUT = ("data", "grad", "label", "_op", "_p0", "_d0", "_p1", "_d1", "_ps", "_ds", "_c", "_cat",
-           "_consts", "_g")
-
-
-def _build_source(indent: str, node: str, **fields: str) -> str:
-    """Source that fills every slot of ``node`` (already allocated) from expressions."""
-    fields.setdefault("grad", "0.0")
-    fields.setdefault("_g", "None")
-    fields.setdefault("_c", "None")
-    fields.setdefault("_cat", "0")
-    fields.setdefault("_consts", "None")
-    return "".join(f"{indent}{node}.{slot} = {fields[slot]}\n" for slot in _LAYOUT)
-
 
 _ARITH = (ValueError, ZeroDivisionError, OverflowError)
 
@@ -135,18 +123,20 @@ def link(
     nothing. Under detect_anomaly the node's creation site is kept."""
     if not parents or not mode.record:
         return leaf(data)
-    n = len(parents)
-    if n == 1 and consts is not None and len(consts) == 1:  # one Value, one constant
-        ((at, c),) = consts
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, c, at, None)
-    elif n == 1:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, None, 0, consts)
-    elif n == 2:
-        node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None,
-                     None, 0, consts)
-    else:
+    if len(parents) + (len(consts) if consts else 0) > 2:
         ps = parents if type(parents) is tuple else tuple(parents)
-        node = _make(op, data, None, 0.0, None, 0.0, ps, partials, None, 0, consts)
+        node = _make(op, data, None, 0.0, None, 0.0, ps, partials, None, consts)
+    elif len(parents) == 2:
+        node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None,
+                     None, None)
+    elif not consts:
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, None, None)
+    elif consts[0][0] == 0:  # the constant first, the Value second
+        node = _make(op, data, None, 0.0, parents[0], partials[0], None, None, consts[0][1],
+                     None)
+    else:
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, consts[0][1],
+                     None)
     if mode.sites is not None:
         mode.sites[node] = creation_site()
     return node
@@ -154,7 +144,7 @@ def link(
 
 def leaf(data: float) -> Value:
     """A new leaf holding ``data`` (a float): what an op returns under no_grad."""
-    return _make(None, data, None, 0.0, None, 0.0, None, None, None, 0, None)
+    return _make(None, data, None, 0.0, None, 0.0, None, None, None, None)
 
 
 def apply(op: Op, args: Sequence[Any]) -> Value:
@@ -241,9 +231,10 @@ _NS: dict[str, Any] = {
 }
 
 
-def _generate(name: str, source: str, **names: Any) -> Any:
-    """Compiles one generated function (text built here from identifiers and table
-    templates only) and returns it."""
+def compile_function(name: str, source: str, **names: Any) -> Any:
+    """Compiles one generated function, whose text :mod:`autograd.codegen` built from the op
+    table's templates and identifiers of this package only, in this module's namespace (plus
+    ``names``), and returns it. Nodes it builds follow this module's layout."""
     namespace = _NS | names
     eval(compile(source, f"{_GEN_FILE} {name}", "exec"), namespace)
     _GENERATED.append(namespace)
@@ -254,106 +245,16 @@ _GENERATED: list[dict[str, Any]] = []
 """The globals of every generated function: each learns ``Value`` once the class exists."""
 
 
-def _fast_path(op: Op, indent: str, names: Sequence[str], args: str, **fields: str) -> str:
-    """The body every generated op shares: the forward from the table row (domain errors
-    named), the mode check (any mode but the default goes through :func:`_slow` with the
-    op's arguments ``args``), then the node, filled by :func:`_build_source`."""
-    inputs = ", ".join(names)
-    return (
-        f"{indent}try:\n{indent}    data = {op.forward_expr(names)}\n"
-        f"{indent}except ARITH as exc:\n"
-        f"{indent}    raise domain_error(OP, ({inputs},), exc) from None\n"
-        f"{indent}mode = mode_get()\n"
-        f"{indent}if mode is not RECORD:\n"
-        f"{indent}    return slow(mode, OP, data, {args})\n"
-        f"{indent}node = new(Value)\n"
-        + _build_source(indent, "node", data="data", label='""', _op="OP", _p0="self",
-                        _ps="None", _ds="None", **fields)
-        + f"{indent}return node\n"
-    )
-
-
-def _binary_method(op: Op, name: str, reflected: bool = False, default: str = "") -> Any:
-    """``self <op> other`` (or ``other <op> self`` when reflected) from the table row: Value
-    and Value, Value and float or int, each with the table's forward and partials inlined."""
-    d0, d1 = op.partial_exprs(["x", "y"], "data") or ("", "")
-    xy = ["x", "y"]
-    source = f"def {name}(self, other{default}):\n"
-    if reflected:
-        source += (
-            "    if type(other) is float or type(other) is int:\n"
-            "        x = other if type(other) is float else constant(other, OP)\n"
-            "        y = self.data\n"
-            + _fast_path(op, "        ", xy, "(x, self)", _d0=d1, _p1="None", _d1="0.0",
-                         _c="x", _cat="0")
-            + "    return other_operand(OP, (other, self))\n"
-        )
-        return _generate(name, source, OP=op)
-    source += (
-        "    if type(other) is Value:\n"
-        "        x = self.data\n"
-        "        y = other.data\n"
-        + _fast_path(op, "        ", xy, "(self, other)", _d0=d0, _p1="other", _d1=d1)
-        + "    if type(other) is float or type(other) is int:\n"
-        "        x = self.data\n"
-        "        y = other if type(other) is float else constant(other, OP)\n"
-        + _fast_path(op, "        ", xy, "(self, y)", _d0=d0, _p1="None", _d1="0.0", _c="y",
-                     _cat="1")
-        + "    return other_operand(OP, (self, other))\n"
-    )
-    return _generate(name, source, OP=op)
-
-
-def _unary_method(op: Op, name: str) -> Any:
-    """``self.<op>()`` from the table row."""
-    (d0,) = op.partial_exprs(["x"], "data") or ("",)
-    source = (
-        f"def {name}(self):\n"
-        "    x = self.data\n"
-        + _fast_path(op, "    ", ["x"], "(self,)", _d0=d0, _p1="None", _d1="0.0")
-    )
-    function = _generate(name, source, OP=op)
+def _method(op: Op, name: str, **options: Any) -> Any:
+    source = codegen.binary_source(op, name, **options) if op.arity == 2 else \
+        codegen.unary_source(op, name)
+    function = compile_function(name, source, OP=op)
     function.__doc__ = f"{op.doc} (the op table's {op.name!r})."
     return function
 
 
-_make = _generate(
-    "make",
-    "def make(op, data, p0, d0, p1, d1, ps, ds, c, cat, consts):\n"
-    "    node = new(Value)\n"
-    + _build_source("    ", "node", data="data", label='""', _op="op", _p0="p0", _d0="d0",
-                    _p1="p1", _d1="d1", _ps="ps", _ds="ds", _c="c", _cat="cat", _consts="consts")
-    + "    return node\n",
-)
-
-link_many = _generate(
-    "link_many",
-    "def link_many(op, data, ps, ds, consts, mode):\n"
-    "    if mode is not RECORD or len(ps) < 3:\n"
-    "        return link(op, data, ps, ds, consts, mode)\n"
-    "    node = new(Value)\n"
-    + _build_source("    ", "node", data="data", label='""', _op="op", _p0="None", _d0="0.0",
-                    _p1="None", _d1="0.0", _ps="ps", _ds="ds", _consts="consts")
-    + "    return node\n",
-    link=link,
-)
-"""``link`` for the common n-ary node (three or more parents, in a tuple; the default mode),
-built inline: a layer's matvec makes one per neuron."""
-
-_init = _generate(
-    "__init__",
-    "def __init__(self, data, *, label=''):\n"
-    "    if type(data) is not float:\n"
-    "        data = real(data, 'Value()')\n"
-    "    if type(label) is not str:\n"
-    "        raise TypeError(f'Value label must be a str, got {type(label).__name__}')\n"
-    + _build_source("    ", "self", data="data", label="label", _op="None", _p0="None",
-                    _d0="0.0", _p1="None", _d1="0.0", _ps="None", _ds="None")
-    + "    mode = mode_get()\n"
-    "    if mode.sites is not None:\n"
-    "        mode.sites[self] = sites_of()\n",
-    real=real,
-)
+_make = compile_function("make", codegen.MAKE)
+_init = compile_function("__init__", codegen.INIT, real=real)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,7 +275,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = _LAYOUT
+    __slots__ = codegen.LAYOUT
 
     data: float
     grad: Any
@@ -398,12 +299,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Value arguments of the op that made this node, in argument order."""
-        p = self._p0
-        if p is None:
-            ps = self._ps
-            return () if ps is None else ps  # type: ignore[no-any-return]
-        q = self._p1
-        return (p,) if q is None else (p, q)
+        return backprop.parents(self)
 
     @property
     def arguments(self) -> tuple[Any, ...]:
@@ -465,28 +361,28 @@ class Value:
 
     # -- arithmetic and elementary functions: generated from the op table's rows --------------
 
-    __add__ = _binary_method(_ops.ADD, "__add__")
-    __radd__ = _binary_method(_ops.ADD, "__radd__", reflected=True)
-    __sub__ = _binary_method(_ops.SUB, "__sub__")
-    __rsub__ = _binary_method(_ops.SUB, "__rsub__", reflected=True)
-    __mul__ = _binary_method(_ops.MUL, "__mul__")
-    __rmul__ = _binary_method(_ops.MUL, "__rmul__", reflected=True)
-    __truediv__ = _binary_method(_ops.DIV, "__truediv__")
-    __rtruediv__ = _binary_method(_ops.DIV, "__rtruediv__", reflected=True)
-    __pow__ = _binary_method(_ops.POW, "__pow__")
-    __rpow__ = _binary_method(_ops.POW, "__rpow__", reflected=True)
-    leaky_relu = _binary_method(_ops.LEAKY_RELU, "leaky_relu", default=" = 0.01")
-    __neg__ = _unary_method(_ops.NEG, "__neg__")
-    __abs__ = _unary_method(_ops.ABS, "__abs__")
-    exp = _unary_method(_ops.EXP, "exp")
-    log = _unary_method(_ops.LOG, "log")
-    sqrt = _unary_method(_ops.SQRT, "sqrt")
-    tanh = _unary_method(_ops.TANH, "tanh")
-    sigmoid = _unary_method(_ops.SIGMOID, "sigmoid")
-    relu = _unary_method(_ops.RELU, "relu")
-    softplus = _unary_method(_ops.SOFTPLUS, "softplus")
-    sin = _unary_method(_ops.SIN, "sin")
-    cos = _unary_method(_ops.COS, "cos")
+    __add__ = _method(_ops.ADD, "__add__")
+    __radd__ = _method(_ops.ADD, "__radd__", reflected=True)
+    __sub__ = _method(_ops.SUB, "__sub__")
+    __rsub__ = _method(_ops.SUB, "__rsub__", reflected=True)
+    __mul__ = _method(_ops.MUL, "__mul__")
+    __rmul__ = _method(_ops.MUL, "__rmul__", reflected=True)
+    __truediv__ = _method(_ops.DIV, "__truediv__")
+    __rtruediv__ = _method(_ops.DIV, "__rtruediv__", reflected=True)
+    __pow__ = _method(_ops.POW, "__pow__")
+    __rpow__ = _method(_ops.POW, "__rpow__", reflected=True)
+    leaky_relu = _method(_ops.LEAKY_RELU, "leaky_relu", default=" = 0.01")
+    __neg__ = _method(_ops.NEG, "__neg__")
+    __abs__ = _method(_ops.ABS, "__abs__")
+    exp = _method(_ops.EXP, "exp")
+    log = _method(_ops.LOG, "log")
+    sqrt = _method(_ops.SQRT, "sqrt")
+    tanh = _method(_ops.TANH, "tanh")
+    sigmoid = _method(_ops.SIGMOID, "sigmoid")
+    relu = _method(_ops.RELU, "relu")
+    softplus = _method(_ops.SOFTPLUS, "softplus")
+    sin = _method(_ops.SIN, "sin")
+    cos = _method(_ops.COS, "cos")
 
     def __pos__(self) -> Value:
         return self
@@ -510,5 +406,6 @@ class Value:
         backprop.backward(self, gradient, create_graph)
 
 
+_NS["Value"] = Value  # for functions compiled from now on
 for _namespace in _GENERATED:
     _namespace["Value"] = Value

@@ -294,13 +294,24 @@ class Op:
 
     def paired_bulk_expr(self, xs: str, ys: str, out: str) -> str | None:
         """A paired op's partials at once, over the identifiers of its two halves."""
+        halves = self.paired_half_exprs(xs, ys, out)
+        if halves is None:
+            return None
+        return f"[*{halves[0]}, *{halves[1]}]"
+
+    def paired_half_exprs(self, xs: str, ys: str, out: str) -> tuple[str, str] | None:
+        """A paired op's partials for each half (sequences), over the identifiers of its two
+        halves: for dot, the other half itself (no copy)."""
         if self._forward_t is None or not self.paired:
             return None
         each = str(self._each)
         if each.strip() == "{other}":
-            return f"[*{ys}, *{xs}]"
-        body = each.format(x="x_", other="o_", n=f"2 * len({xs})", out=out)
-        return f"[{body} for x_, o_ in zip([*{xs}, *{ys}], [*{ys}, *{xs}])]"
+            return ys, xs
+        n = f"2 * len({xs})"
+        return (
+            f"[{each.format(x='x_', other='o_', n=n, out=out)} for x_, o_ in zip({xs}, {ys})]",
+            f"[{each.format(x='x_', other='o_', n=n, out=out)} for x_, o_ in zip({ys}, {xs})]",
+        )
 
     def _each_expr(self, i: int, names: Sequence[str], out: str) -> str:
         n = len(names)

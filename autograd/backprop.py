@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from .modes import MODE, recording
@@ -40,11 +42,30 @@ def topological_order(root: Any) -> list[Any]:
     Iterative depth-first search: depth is limited by memory, not by the recursion limit.
     Parents are explored in argument order, so the order is the same on every run.
     """
+    order: list[Any] = []
     with PASS_LOCK:
-        order = _marked_order(root)
-        for node in order:
-            node._g = None
+        try:
+            order = _marked_order(root)
+            _unmark(order)
+        except BaseException:
+            _unmark(order)
+            raise
     return order
+
+
+def _unmark(nodes: Sequence[Any]) -> None:
+    """Puts the scratch slot of ``nodes`` back to its between-passes state. One C-level
+    statement (no Python line runs inside it), repeated if an interrupt lands on it first.
+
+    Interrupt safety, for the sort and the sweeps: every path out of a pass that marked
+    nodes, the exceptional ones included, unmarks them, so a KeyboardInterrupt at any line
+    leaves the graph usable and a later pass exact (tests/autograd/test_faults.py injects one
+    at every line in turn)."""
+    try:
+        deque(map(setattr, nodes, repeat("_g"), repeat(None)), maxlen=0)
+    except BaseException:
+        deque(map(setattr, nodes, repeat("_g"), repeat(None)), maxlen=0)
+        raise
 
 
 def _marked_order(root: Any) -> list[Any]:
@@ -59,6 +80,7 @@ def _marked_order(root: Any) -> list[Any]:
     pop = stack.pop
     push = stack.append
     emit = order.append
+    node = root
     try:
         while stack:
             node = pop()
@@ -87,14 +109,11 @@ def _marked_order(root: Any) -> list[Any]:
             for r in reversed(ps):
                 if r._g is None:
                     push(r)
-    except BaseException:  # an interrupt or a corrupt graph: leave no marks behind
-        for node in order:
-            node._g = None
-        for node in stack:
-            if node is not _EMIT:
-                node._g = None
+        return order  # inside the try: an interrupt on this line still unmarks
+    except BaseException:  # an interrupt or a corrupt graph: leave no marks behind. Every
+        # marked node is in the order, on the stack, or the one in hand.
+        _unmark([n for n in (*order, *stack, node) if n is not _EMIT and hasattr(n, "_g")])
         raise
-    return order
 
 
 def parents(node: Any) -> tuple[Any, ...]:
@@ -141,56 +160,64 @@ _plain_sum = sum  # the builtin: inf or nan when any term is, and cheap (no exac
 
 def sweep(order: list[Any], seed: float, grads: dict[Any, float] | None = None) -> None:
     """The first-order pass over a ``_marked_order``: each node's total gradient goes to its
-    ``.grad`` (``None`` counts as 0), or into ``grads`` when given. Leaves ``_g`` at None."""
+    ``.grad`` (``None`` counts as 0), or into ``grads`` when given. Leaves ``_g`` at None; the
+    caller (:func:`_first_order`) unmarks the order if the pass is cut short."""
     root = order[-1]
     root._g = seed
     sites = MODE.get().sites
-    try:
-        if sites is not None:
-            if not _isfinite(seed):
-                raise FloatingPointError(f"backward was seeded with a non-finite gradient {seed!r}")
-            for node in reversed(order):
-                g = node._g
-                node._g = None
-                _deliver(node, g, grads)
-                for k, (p, d) in enumerate(edges(node)):
-                    c = g * d
-                    if not _isfinite(c):
-                        raise anomaly(node, k, g, d, sites)
-                    p._g += c
-            return
+    if sites is not None:
+        if not _isfinite(seed):
+            raise FloatingPointError(f"backward was seeded with a non-finite gradient {seed!r}")
         for node in reversed(order):
             g = node._g
             node._g = None
-            if grads is None:
-                grad = node.grad
-                node.grad = g if grad is None else grad + g
-            else:
-                grads[node] = g
-            p = node._p0
-            if p is not None:
-                p._g += g * node._d0
-                q = node._p1
-                if q is not None:
-                    q._g += g * node._d1
-                continue
+            _deliver(node, g, grads)
+            for k, (p, d) in enumerate(edges(node)):
+                c = g * d
+                if not _isfinite(c):
+                    raise anomaly(node, k, g, d, sites)
+                p._g += c
+        return
+    for node in reversed(order):
+        g = node._g
+        node._g = None
+        if grads is None:
+            grad = node.grad
+            node.grad = g if grad is None else grad + g
+        else:
+            grads[node] = g
+        p = node._p0
+        if p is not None:
+            p._g += g * node._d0
             q = node._p1
             if q is not None:
                 q._g += g * node._d1
-                continue
-            ps = node._ps
-            if ps is None:
-                continue
-            ds = node._ds
-            if g == 0.0 and _isfinite(_plain_sum(ds)):
-                # Every product would be a zero (the partials are finite): adding them changes
-                # no sum. A dead ReLU's neuron skips its whole weighted sum.
-                continue
-            for r, d in zip(ps, ds, strict=False):
-                r._g += g * d
+            continue
+        q = node._p1
+        if q is not None:
+            q._g += g * node._d1
+            continue
+        ps = node._ps
+        if ps is None:
+            continue
+        ds = node._ds
+        if g == 0.0 and _isfinite(_plain_sum(ds)):
+            # Every product would be a zero (the partials are finite): adding them changes
+            # no sum. A dead ReLU's neuron skips its whole weighted sum.
+            continue
+        for r, d in zip(ps, ds, strict=False):
+            r._g += g * d
+
+
+def _first_order(root: Any, seed: float, grads: dict[Any, Any] | None) -> None:
+    """Sort and sweep; whatever cuts them short (an interrupt, a detect_anomaly error), no
+    node keeps a mark."""
+    order: list[Any] = []
+    try:
+        order = _marked_order(root)
+        sweep(order, seed, grads)
     except BaseException:
-        for node in order:  # leave every scratch slot clean for the next pass
-            node._g = None
+        _unmark(order)
         raise
 
 
@@ -286,7 +313,7 @@ def backward(root: Any, seed: Any, create_graph: bool) -> None:
         if create_graph:
             graph_sweep(topological_order(root), seed)
         else:
-            sweep(_marked_order(root), seed)
+            _first_order(root, seed, None)
 
 
 def gradients(root: Any, wrt: Sequence[Any], create_graph: bool) -> list[Any]:
@@ -297,5 +324,5 @@ def gradients(root: Any, wrt: Sequence[Any], create_graph: bool) -> list[Any]:
         if create_graph:
             graph_sweep(topological_order(root), 1.0, grads)
         else:
-            sweep(_marked_order(root), 1.0, grads)
+            _first_order(root, 1.0, grads)
     return [grads.get(w, 0.0) for w in wrt]

@@ -36,6 +36,11 @@ RECORD = Mode(True)
 NO_GRAD = Mode(False)
 """Ops record nothing: every result is a leaf."""
 MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_mode", default=RECORD)
+_SAVED: contextvars.ContextVar[tuple[Mode, ...]] = contextvars.ContextVar(
+    "autograd_saved_modes", default=()
+)
+"""The modes to restore, innermost last, per thread / task: a mode switch keeps no state of
+its own, so one instance can be entered by overlapping threads and tasks."""
 
 
 def is_grad_enabled() -> bool:
@@ -56,7 +61,6 @@ class _ModeSwitch:
 
     def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
         self = super().__new__(cls)
-        self._tokens = []
         if func is not None:  # used bare, as ``@no_grad``
             if not callable(func):
                 raise TypeError(f"{cls.__name__}() takes no arguments, got {func!r}")
@@ -64,16 +68,20 @@ class _ModeSwitch:
         return self
 
     def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        self._tokens: list[contextvars.Token[Mode]]
+        pass
 
     def _mode(self) -> Mode:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __enter__(self) -> None:
-        self._tokens.append(MODE.set(self._mode()))
+        mode = self._mode()
+        _SAVED.set((*_SAVED.get(), MODE.get()))
+        MODE.set(mode)
 
     def __exit__(self, *exc: object) -> None:
-        MODE.reset(self._tokens.pop())
+        saved = _SAVED.get()
+        MODE.set(saved[-1])
+        _SAVED.set(saved[:-1])
 
     def __call__(self, func: F) -> F:
         kind = type(self)

@@ -149,7 +149,7 @@ def arguments(node: Any) -> tuple[Any, ...]:
     if consts is None:
         return parents(node)
     args = list(parents(node))
-    for at, value in consts:  # ascending positions: each lands at its final place
+    for at, value in zip(*consts, strict=True):  # ascending positions: each lands at its final place
         args.insert(at, value)
     return tuple(args)
 

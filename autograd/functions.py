@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress, repeat
-from operator import attrgetter, is_, not_
+from operator import add, attrgetter, is_, not_
 from typing import Any
 
 from . import codegen
 from . import ops as _ops
-from .node import Scalar, Value, apply, compile_function, leaf, link, nary, real
+from .node import Consts, Scalar, Value, apply, compile_function, leaf, link, nary, real
 
 __all__ = [
     "abs",
@@ -84,12 +84,9 @@ def _as_sequence(xs: Any, what: str) -> Sequence[Any]:
     return list(xs)
 
 
-Consts = tuple[tuple[int, float], ...]
-
-
 def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None, Consts | None]:
     """Each input's float; which inputs are Values (``None``: all of them); the constants as
-    (position, float) pairs (``None`` when all are Values).
+    ``(positions, values)`` (``None`` when all are Values).
 
     The common cases (all Values; Values and floats, as in ``dot(w + [b], x + [1.0])``) run in
     C through ``map``, so a neuron's dot product pays no Python-level step per input.
@@ -98,14 +95,16 @@ def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None
     if types == _JUST_VALUE:
         return list(map(_DATA, xs)), None, None
     if types == _JUST_FLOAT:  # a data point: no Value, no lookup that would fail per input
-        return list(xs), [False] * len(xs), tuple(enumerate(xs))
+        return list(xs), [False] * len(xs), (range(len(xs)), tuple(xs))
     if types <= _VALUE_OR_FLOAT:  # floats are their own data; getattr gives x.data for Values
         datas = list(map(getattr, xs, repeat("data"), xs))
         mask = list(map(is_, map(type, xs), repeat(Value)))
     else:
         datas = [x.data if type(x) is Value else real(x, what) for x in xs]
         mask = [type(x) is Value for x in xs]
-    return datas, mask, tuple(compress(enumerate(datas), map(not_, mask)))
+    constant = list(map(not_, mask))
+    return datas, mask, (tuple(compress(range(len(xs)), constant)),
+                         tuple(compress(datas, constant)))
 
 
 _JUST_VALUE = {Value}
@@ -124,12 +123,22 @@ def _join(
         return both, None, None
     n = len(xs)
     mask = (xmask or [True] * n) + (ymask or [True] * n)
-    return both, mask, (*(xconsts or ()), *_shift(yconsts, n))
+    if yconsts is None:
+        return both, mask, xconsts
+    shifted = _shift(yconsts, n)
+    if xconsts is None:
+        return both, mask, shifted
+    return both, mask, ((*xconsts[0], *shifted[0]), (*xconsts[1], *shifted[1]))
 
 
-def _shift(consts: Consts | None, n: int) -> Consts:
+def _shift(consts: Consts | None, n: int) -> Consts | None:
     """Constants of a paired op's second half, at their positions in the whole."""
-    return () if consts is None else tuple((n + at, c) for at, c in consts)
+    if consts is None:
+        return None
+    at, values = consts
+    if type(at) is range:
+        return range(at.start + n, at.stop + n), values
+    return tuple(map(add, at, repeat(n))), values
 
 
 _HELPERS: dict[str, Any] = {
@@ -142,6 +151,8 @@ _HELPERS: dict[str, Any] = {
     "nary": nary,
     "link": link,
     "compress": compress,
+    "JUST_VALUE": _JUST_VALUE,
+    "JUST_FLOAT": _JUST_FLOAT,
 }
 """What the generated n-ary ops call besides the node module's own names."""
 

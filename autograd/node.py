@@ -20,9 +20,9 @@ _c       such an op's constant argument (a float: ``x * 2.0`` keeps 2.0), the on
 _ps _ds  an op applied to three or more arguments (n-ary ops, custom ops): its Value
          arguments in order, as a tuple, and their local derivatives (a sequence of floats,
          read only: a layer's rows may share one); else None
-_consts  such an op's constant arguments: a tuple of (argument position, float) pairs in
-         ascending position, shared between nodes where it can be (a layer's input); None
-         when every argument is a Value
+_consts  such an op's constant arguments, ``(positions, values)``: ascending argument
+         positions (a range or a tuple of ints) and the floats there; shared between nodes
+         where it can be (a layer's input); None when every argument is a Value
 _g       scratch of a running backward pass: this pass's gradient; None between passes
 ======== ==================================================================================
 
@@ -51,10 +51,12 @@ from . import ops as _ops
 from .modes import MODE, RECORD, Mode, creation_site
 from .ops import Op
 
-__all__ = ["Value", "apply", "compile_function", "leaf", "link", "real"]
+__all__ = ["Consts", "Value", "apply", "compile_function", "leaf", "link", "real"]
 
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
+Consts = tuple[Sequence[int], Sequence[float]]
+"""Constant arguments of a node: their positions (ascending) and their values."""
 
 _ARITH = (ValueError, ZeroDivisionError, OverflowError)
 
@@ -115,15 +117,15 @@ def link(
     data: float,
     parents: Sequence[Value],
     partials: Sequence[float],
-    consts: tuple[tuple[int, float], ...] | None,
+    consts: Consts | None,
     mode: Mode,
 ) -> Value:
     """A node made by ``op`` with these parents, their local derivatives and its constant
-    arguments as (position, float) pairs; a leaf when there are no parents or mode records
+    arguments as ``(positions, values)``; a leaf when there are no parents or mode records
     nothing. Under detect_anomaly the node's creation site is kept."""
     if not parents or not mode.record:
         return leaf(data)
-    if len(parents) + (len(consts) if consts else 0) > 2:
+    if len(parents) + (len(consts[1]) if consts else 0) > 2:
         ps = parents if type(parents) is tuple else tuple(parents)
         node = _make(op, data, None, 0.0, None, 0.0, ps, partials, None, consts)
     elif len(parents) == 2:
@@ -132,10 +134,10 @@ def link(
     elif not consts:
         node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, None, None)
     elif consts[0][0] == 0:  # the constant first, the Value second
-        node = _make(op, data, None, 0.0, parents[0], partials[0], None, None, consts[0][1],
+        node = _make(op, data, None, 0.0, parents[0], partials[0], None, None, consts[1][0],
                      None)
     else:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, consts[0][1],
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, consts[1][0],
                      None)
     if mode.sites is not None:
         mode.sites[node] = creation_site()
@@ -176,9 +178,9 @@ def _finish(mode: Mode, op: Op, data: float, args: Sequence[Any], xs: Sequence[f
                 d = d.data if type(d) is Value else real(d, f"derivative {i} of {op.name}")
             parents.append(a)
             kept.append(d)
-    consts = tuple((i, x) for i, (a, x) in enumerate(zip(args, xs, strict=True))
-                   if type(a) is not Value)
-    return link(op, data, parents, kept, consts or None, mode)
+    at = tuple(i for i, a in enumerate(args) if type(a) is not Value)
+    consts = (at, tuple(xs[i] for i in at)) if at else None
+    return link(op, data, parents, kept, consts, mode)
 
 
 def _slow(mode: Mode, op: Op, data: float, args: tuple[Any, ...]) -> Value:
@@ -200,13 +202,14 @@ def _other(op: Op, args: tuple[Any, ...]) -> Any:
 
 def nary(
     mode: Mode, op: Op, data: float, xs: Sequence[Any], mask: list[bool] | None,
-    consts: tuple[tuple[int, float], ...] | None, partials: Sequence[float],
+    consts: Consts | None, partials: Sequence[float],
 ) -> Value:
     """Links an n-ary node from its inputs ``xs``: ``mask`` says which are Values (None: all
-    of them), ``consts`` are the others as (position, float) pairs, ``partials`` the op's
+    of them), ``consts`` the others as ``(positions, values)``, ``partials`` the op's
     bulk partials for every input."""
-    if mask is None:
-        return link(op, data, xs if type(xs) is tuple else tuple(xs), partials, None, mode)
+    if mask is None:  # (a tuple of floats: the cycle collector soon stops tracking it)
+        ds = partials if type(partials) is tuple else tuple(partials)
+        return link(op, data, xs if type(xs) is tuple else tuple(xs), ds, None, mode)
     kept = tuple(compress(partials, mask))
     return link(op, data, tuple(compress(xs, mask)), kept, consts, mode)
 

@@ -297,7 +297,7 @@ class Op:
         halves = self.paired_half_exprs(xs, ys, out)
         if halves is None:
             return None
-        return f"[*{halves[0]}, *{halves[1]}]"
+        return f"(*{halves[0]}, *{halves[1]})"
 
     def paired_half_exprs(self, xs: str, ys: str, out: str) -> tuple[str, str] | None:
         """A paired op's partials for each half (sequences), over the identifiers of its two

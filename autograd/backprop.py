@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -229,7 +229,7 @@ def _deliver(node: Any, g: Any, grads: dict[Any, Any] | None) -> None:
         node.grad = g if grad is None else grad + g
 
 
-def anomaly(node: Any, k: int, g: Any, d: Any, sites: dict[Any, str]) -> FloatingPointError:
+def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[Any, str]) -> FloatingPointError:
     """The error detect_anomaly raises when input ``k`` of ``node`` gets a non-finite
     gradient ``g * d``: it names the op, the label and where the node was created."""
     gd = g.data if hasattr(g, "data") else g
@@ -254,8 +254,8 @@ def anomaly(node: Any, k: int, g: Any, d: Any, sites: dict[Any, str]) -> Floatin
 
 def differentiable_edges(node: Any) -> list[tuple[Any, Any]]:
     """Each parent of ``node`` with d(node)/d(parent) re-derived from the op table on Values
-    (a graph of its own); where the formula is singular (sqrt' at 0), the IEEE value stored by
-    the forward pass, as a constant."""
+    (a graph of its own); where a built-in formula is singular (sqrt' at 0), the IEEE value
+    stored by the forward pass, as a constant. A custom op's derivative that raises raises."""
     op = node._op
     args = arguments(node)
     stored = edges(node)
@@ -266,6 +266,8 @@ def differentiable_edges(node: Any) -> list[tuple[Any, Any]]:
             try:
                 d = op.partial(i, args, node)
             except (ArithmeticError, ValueError):
+                if op.custom:
+                    raise
                 d = stored[k][1]
             result.append((a, d))
             k += 1

@@ -13,7 +13,8 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, MutableMapping
 from typing import Any, TypeVar
 
 __all__ = ["detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
@@ -26,7 +27,7 @@ class Mode:
 
     __slots__ = ("record", "sites")
 
-    def __init__(self, record: bool, sites: dict[Any, str] | None = None) -> None:
+    def __init__(self, record: bool, sites: MutableMapping[Any, str] | None = None) -> None:
         self.record = record
         self.sites = sites
 
@@ -154,7 +155,9 @@ class detect_anomaly(_ModeSwitch):
 
     def _mode(self) -> Mode:
         current = MODE.get()
-        sites = current.sites if current.sites is not None else {}
+        # Weak keys: a site lives as long as its node, so a long anomaly-checked training
+        # loop frees each step's graph as usual.
+        sites = current.sites if current.sites is not None else weakref.WeakKeyDictionary()
         return Mode(True, sites)
 
 

@@ -91,9 +91,13 @@ def _constant(x: Any, op: Op) -> float:
     return real(x, op.name)
 
 
+def _shown(xs: Sequence[float]) -> str:
+    return ", ".join(repr(x) for x in xs) if len(xs) <= 6 else f"{len(xs)} inputs"
+
+
 def domain_error(op: Op, xs: Sequence[float], exc: BaseException) -> BaseException:
     """The exception of a forward pass that ``math`` refused, naming the op and its inputs."""
-    shown = ", ".join(repr(x) for x in xs) if len(xs) <= 6 else f"{len(xs)} inputs"
+    shown = _shown(xs)
     if not xs:
         why = f"empty input (needs {op.domain})"
     elif isinstance(exc, OverflowError):
@@ -157,6 +161,8 @@ def apply(op: Op, args: Sequence[Any]) -> Value:
     try:
         data = op.forward(*xs)
     except _ARITH as exc:
+        if op.custom:  # the user's own error: keep its message and chain it
+            raise type(exc)(f"{op.name}({_shown(xs)}): {exc}") from exc
         raise domain_error(op, xs, exc) from None
     if type(data) is not float:
         data = real(data, f"the forward function of {op.name}")
@@ -278,7 +284,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = codegen.LAYOUT
+    __slots__ = (*codegen.LAYOUT, "__weakref__")  # weak references: detect_anomaly's sites
 
     data: float
     grad: Any

@@ -64,13 +64,13 @@ cos = _elementary(Value.cos)
 
 def abs(x: Scalar) -> Value:
     """|x|, with derivative 0 at 0."""
-    return x.__abs__() if type(x) is Value else apply(_ops.ABS, (x,))
+    return x.__abs__() if isinstance(x, Value) else apply(_ops.ABS, (x,))
 
 
 def leaky_relu(x: Scalar, slope: Scalar = 0.01) -> Value:
     """x for x > 0, else slope * x."""
-    if type(x) is Value:
-        return x.leaky_relu(slope)
+    if isinstance(x, Value):
+        return x.leaky_relu(slope)  # type: ignore[no-any-return]
     return apply(_ops.LEAKY_RELU, (x, slope))
 
 
@@ -97,10 +97,10 @@ def _split(xs: Sequence[Any], what: str) -> tuple[list[float], list[bool] | None
     if types == _JUST_FLOAT:  # a data point: no Value, no lookup that would fail per input
         return list(xs), [False] * len(xs), (range(len(xs)), tuple(xs))
     if types <= _VALUE_OR_FLOAT:  # floats are their own data; getattr gives x.data for Values
-        datas = list(map(getattr, xs, repeat("data"), xs))
+        datas: list[float] = list(map(getattr, xs, repeat("data"), xs))
         mask = list(map(is_, map(type, xs), repeat(Value)))
     else:
-        datas = [x.data if type(x) is Value else real(x, what) for x in xs]
+        datas = [x.data if isinstance(x, Value) else real(x, what) for x in xs]
         mask = [type(x) is Value for x in xs]
     constant = list(map(not_, mask))
     return datas, mask, (tuple(compress(range(len(xs)), constant)),
@@ -126,7 +126,7 @@ def _join(
     if yconsts is None:
         return both, mask, xconsts
     shifted = _shift(yconsts, n)
-    if xconsts is None:
+    if xconsts is None or shifted is None:
         return both, mask, shifted
     return both, mask, ((*xconsts[0], *shifted[0]), (*xconsts[1], *shifted[1]))
 

@@ -101,7 +101,7 @@ def _check_tolerances(eps: object, atol: object, rtol: object, who: str) -> None
 
 def _scalar(out: object, what: str, who: str) -> float:
     """The float value of one output of f (a Value or a real number), else TypeError."""
-    if type(out) is Value:
+    if isinstance(out, Value):
         return out.data
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
         return float(out)

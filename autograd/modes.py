@@ -15,6 +15,7 @@ import os
 import sys
 import weakref
 from collections.abc import Callable, MutableMapping
+from types import FrameType
 from typing import Any, TypeVar
 
 __all__ = ["detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
@@ -166,7 +167,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def creation_site() -> str:
     """The first stack frame outside this package: where the user created a node."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.dirname(
         os.path.abspath(frame.f_code.co_filename)
     ).startswith(_PACKAGE_DIR):

@@ -289,6 +289,16 @@ class Value:
     data: float
     grad: Any
     label: str
+    _op: Op | None  # the private slots, for type checkers (their meaning: module docstring)
+    _p0: Value | None
+    _d0: float
+    _p1: Value | None
+    _d1: float
+    _ps: tuple[Value, ...] | None
+    _ds: Sequence[float] | None
+    _c: float | None
+    _consts: Consts | None
+    _g: Any
 
     __init__ = _init
 
@@ -408,11 +418,12 @@ class Value:
         Passes from several threads over graphs that share nodes take turns (one lock), so each
         adds its whole gradient. A ``.grad`` of None counts as 0.
         """
-        if type(gradient) is not Value:
-            gradient = real(gradient, "backward(gradient=...)")
+        seed: Any = gradient
+        if type(seed) is not Value:
+            seed = real(seed, "backward(gradient=...)")
         elif not create_graph:
-            gradient = gradient.data
-        backprop.backward(self, gradient, create_graph)
+            seed = seed.data
+        backprop.backward(self, seed, create_graph)
 
 
 _NS["Value"] = Value  # for functions compiled from now on

@@ -100,13 +100,13 @@ def _marked_order(root: Any) -> list[Any]:
                 if p is not None and p._g is None:
                     push(p)
                 continue
-            ps = node._ps
-            if ps is None:
+            many = node._many
+            if many is None:
                 emit(node)
                 continue
             push(node)
             push(_EMIT)
-            for r in reversed(ps):
+            for r in reversed(many[0]):
                 if r._g is None:
                     push(r)
         return order  # inside the try: an interrupt on this line still unmarks
@@ -124,15 +124,15 @@ def parents(node: Any) -> tuple[Any, ...]:
         return (p,) if q is None else (p, q)
     if q is not None:
         return (q,)
-    ps = node._ps
-    return () if ps is None else ps  # type: ignore[no-any-return]
+    many = node._many
+    return () if many is None else many[0]  # type: ignore[no-any-return]
 
 
 def edges(node: Any) -> list[tuple[Any, Any]]:
     """Each parent of ``node`` with d(node)/d(parent) as stored by the forward pass."""
-    ps = node._ps
-    if ps is not None:
-        return list(zip(ps, node._ds, strict=True))
+    many = node._many
+    if many is not None:
+        return list(zip(many[0], many[1], strict=True))
     p = node._p0
     q = node._p1
     pairs = [] if p is None else [(p, node._d0)]
@@ -145,7 +145,8 @@ def arguments(node: Any) -> tuple[Any, ...]:
     if c is not None:
         p = node._p0
         return (c, node._p1) if p is None else (p, c)
-    consts = node._consts
+    many = node._many
+    consts = None if many is None else many[2]
     if consts is None:
         return parents(node)
     args = list(parents(node))
@@ -197,10 +198,10 @@ def sweep(order: list[Any], seed: float, grads: dict[Any, float] | None = None) 
         if q is not None:
             q._g += g * node._d1
             continue
-        ps = node._ps
-        if ps is None:
+        many = node._many
+        if many is None:
             continue
-        ds = node._ds
+        ps, ds, _ = many
         if g == 0.0 and _isfinite(_plain_sum(ds)):
             # Every product would be a zero (the partials are finite): adding them changes
             # no sum. A dead ReLU's neuron skips its whole weighted sum.
@@ -229,7 +230,7 @@ def _deliver(node: Any, g: Any, grads: dict[Any, Any] | None) -> None:
         node.grad = g if grad is None else grad + g
 
 
-def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[Any, str]) -> FloatingPointError:
+def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[int, Any]) -> FloatingPointError:
     """The error detect_anomaly raises when input ``k`` of ``node`` gets a non-finite
     gradient ``g * d``: it names the op, the label and where the node was created."""
     gd = g.data if hasattr(g, "data") else g
@@ -237,7 +238,9 @@ def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[Any, str]) -> Floa
     c = gd * dd
     kind = "a NaN" if math.isnan(c) else "an infinite"
     label = f" (label {node.label!r})" if node.label else ""
-    site = sites.get(node)
+    site, data, op = sites.get(id(node), ("", None, None))
+    if data != node.data or op is not node._op:  # an id reused by a node made elsewhere
+        site = ""
     where = (
         f"\n  created at {site}"
         if site

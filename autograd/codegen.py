@@ -17,13 +17,12 @@ from .ops import Op
 __all__ = ["INIT", "LAYOUT", "MAKE", "binary_source", "build_source", "dot_source",
            "nary_source", "unary_source"]
 
-LAYOUT = ("data", "grad", "label", "_op", "_p0", "_d0", "_p1", "_d1", "_ps", "_ds", "_c",
-          "_consts", "_g")
+LAYOUT = ("data", "grad", "label", "_op", "_p0", "_d0", "_p1", "_d1", "_c", "_many", "_g")
 """The node's slots, in the order :func:`build_source` fills them (meanings: autograd.node)."""
 
 _DEFAULTS = {
     "grad": "0.0", "label": '""', "_p0": "None", "_d0": "0.0", "_p1": "None", "_d1": "0.0",
-    "_ps": "None", "_ds": "None", "_c": "None", "_consts": "None", "_g": "None",
+    "_c": "None", "_many": "None", "_g": "None",
 }
 
 
@@ -89,10 +88,10 @@ def unary_source(op: Op, name: str) -> str:
 
 
 MAKE = (
-    "def make(op, data, p0, d0, p1, d1, ps, ds, c, consts):\n"
+    "def make(op, data, p0, d0, p1, d1, c, many):\n"
     "    node = new(Value)\n"
     + build_source("    ", "node", data="data", _op="op", _p0="p0", _d0="d0", _p1="p1",
-                   _d1="d1", _ps="ps", _ds="ds", _c="c", _consts="consts")
+                   _d1="d1", _c="c", _many="many")
     + "    return node\n"
 )
 """Any node from its fields: what the generic builders call."""
@@ -106,7 +105,7 @@ INIT = (
     + build_source("    ", "self", data="data", label="label", _op="None")
     + "    mode = mode_get()\n"
     "    if mode.sites is not None:\n"
-    "        mode.sites[self] = sites_of()\n"
+    "        mode.sites[id(self)] = (sites_of(), data, None)\n"
 )
 """``Value.__init__``: a leaf."""
 
@@ -136,8 +135,8 @@ def _many(indent: str, parents: str, partials: str, consts: str) -> str:
         f"{indent}ds = {partials}\n"
         f"{indent}if mode is RECORD and n > 1:\n"
         f"{indent}    node = new(Value)\n"
-        + build_source(f"{indent}    ", "node", data="data", _op="OP", _ps="ps", _ds="ds",
-                       _consts=consts)
+        + build_source(f"{indent}    ", "node", data="data", _op="OP",
+                       _many=f"(ps, ds, {consts})")
         + f"{indent}    append(node)\n"
         f"{indent}else:\n"
         f"{indent}    append(link(OP, data, ps, ds, {consts}, mode))\n"

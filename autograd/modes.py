@@ -13,8 +13,7 @@ import functools
 import inspect
 import os
 import sys
-import weakref
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -24,11 +23,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Mode:
-    """What ops record: parents (``record``), and, under detect_anomaly, creation sites."""
+    """What ops record: parents (``record``), and, under detect_anomaly, creation sites:
+    ``sites[id(node)] = (site, data, op)`` (data and op tell a reused id apart)."""
 
     __slots__ = ("record", "sites")
 
-    def __init__(self, record: bool, sites: MutableMapping[Any, str] | None = None) -> None:
+    def __init__(self, record: bool, sites: dict[int, Any] | None = None) -> None:
         self.record = record
         self.sites = sites
 
@@ -156,9 +156,10 @@ class detect_anomaly(_ModeSwitch):
 
     def _mode(self) -> Mode:
         current = MODE.get()
-        # Weak keys: a site lives as long as its node, so a long anomaly-checked training
-        # loop frees each step's graph as usual.
-        sites = current.sites if current.sites is not None else weakref.WeakKeyDictionary()
+        # Sites are keyed by the node's id, not the node: the block keeps no node alive, so a
+        # long anomaly-checked training loop frees each step's graph as usual (the table
+        # holds one entry per address in use, reused as the allocator reuses them).
+        sites = current.sites if current.sites is not None else {}
         return Mode(True, sites)
 
 

@@ -17,12 +17,11 @@ _p1 _d1  the same for argument 1
 _c       such an op's constant argument (a float: ``x * 2.0`` keeps 2.0), the one of _p0/_p1
          that is None saying which; None when there is none. No tuple per node: the cycle
          collector tracks one object per binary op
-_ps _ds  an op applied to three or more arguments (n-ary ops, custom ops): its Value
-         arguments in order, as a tuple, and their local derivatives (a sequence of floats,
-         read only: a layer's rows may share one); else None
-_consts  such an op's constant arguments, ``(positions, values)``: ascending argument
-         positions (a range or a tuple of ints) and the floats there; shared between nodes
-         where it can be (a layer's input); None when every argument is a Value
+_many    an op applied to three or more arguments (n-ary ops, custom ops):
+         ``(parents, partials, constants)``: its Value arguments in order (a tuple), their
+         local derivatives (a sequence of floats, read only: a layer's rows may share one),
+         and its constant arguments as ``(positions, values)`` (ascending positions, a range
+         or a tuple, and the floats there; shared by a layer's rows) or None; else None
 _g       scratch of a running backward pass: this pass's gradient; None between passes
 ======== ==================================================================================
 
@@ -131,26 +130,23 @@ def link(
         return leaf(data)
     if len(parents) + (len(consts[1]) if consts else 0) > 2:
         ps = parents if type(parents) is tuple else tuple(parents)
-        node = _make(op, data, None, 0.0, None, 0.0, ps, partials, None, consts)
+        node = _make(op, data, None, 0.0, None, 0.0, None, (ps, partials, consts))
     elif len(parents) == 2:
-        node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None,
-                     None, None)
+        node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None)
     elif not consts:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, None, None)
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None)
     elif consts[0][0] == 0:  # the constant first, the Value second
-        node = _make(op, data, None, 0.0, parents[0], partials[0], None, None, consts[1][0],
-                     None)
+        node = _make(op, data, None, 0.0, parents[0], partials[0], consts[1][0], None)
     else:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None, consts[1][0],
-                     None)
+        node = _make(op, data, parents[0], partials[0], None, 0.0, consts[1][0], None)
     if mode.sites is not None:
-        mode.sites[node] = creation_site()
+        mode.sites[id(node)] = (creation_site(), data, op)
     return node
 
 
 def leaf(data: float) -> Value:
     """A new leaf holding ``data`` (a float): what an op returns under no_grad."""
-    return _make(None, data, None, 0.0, None, 0.0, None, None, None, None)
+    return _make(None, data, None, 0.0, None, 0.0, None, None)
 
 
 def apply(op: Op, args: Sequence[Any]) -> Value:
@@ -284,7 +280,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = (*codegen.LAYOUT, "__weakref__")  # weak references: detect_anomaly's sites
+    __slots__ = codegen.LAYOUT
 
     data: float
     grad: Any
@@ -294,10 +290,8 @@ class Value:
     _d0: float
     _p1: Value | None
     _d1: float
-    _ps: tuple[Value, ...] | None
-    _ds: Sequence[float] | None
     _c: float | None
-    _consts: Consts | None
+    _many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None
     _g: Any
 
     __init__ = _init

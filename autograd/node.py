@@ -31,9 +31,10 @@ closures, so reference counting frees a dropped graph at once.
 **Generated fast paths.** The operators and methods (``+ - * / **``, their reflected forms,
 ``relu``, ``exp``, ...) are generated at import from the op table's templates
 (:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`): the forward and each local derivative
-are inlined from the table row, and the node is built by :func:`autograd.codegen.build_source`,
-the only text that fills a node. Anything they do not cover (other number types, custom ops, recording
-modes other than the default) goes through :func:`apply`, which calls the same table row.
+are inlined from the table row, and the node is filled by
+:func:`autograd.codegen.build_source`, the only text that fills a node. Anything they do not
+cover (other number types, custom ops, recording modes other than the default) goes through
+:func:`apply`, which calls the same table row.
 """
 
 from __future__ import annotations

@@ -127,9 +127,12 @@ def nary_source(op: Op) -> str:
     )
 
 
-def _many(indent: str, parents: str, partials: str, consts: str) -> str:
-    """Appends the node of a row of three or more arguments, built inline (the default
-    mode); fewer take the generic builder."""
+def _many(indent: str, parents: str, partials: str, consts: str, out: str = "append") -> str:
+    """The node of a dot over n > 1 pairs (three or more arguments), built inline in the
+    default mode (other modes, and n = 1, take the generic builder), handed to ``out``
+    (``append``, or ``return``)."""
+    give = "return " if out == "return" else f"{out}("
+    end = "" if out == "return" else ")"
     return (
         f"{indent}ps = {parents}\n"
         f"{indent}ds = {partials}\n"
@@ -137,9 +140,9 @@ def _many(indent: str, parents: str, partials: str, consts: str) -> str:
         f"{indent}    node = new(Value)\n"
         + build_source(f"{indent}    ", "node", data="data", _op="OP",
                        _many=f"(ps, ds, {consts})")
-        + f"{indent}    append(node)\n"
+        + f"{indent}    {give}node{end}\n"
         f"{indent}else:\n"
-        f"{indent}    append(link(OP, data, ps, ds, {consts}, mode))\n"
+        f"{indent}    {give}link(OP, data, ps, ds, {consts}, mode){end}\n"
     )
 
 
@@ -169,11 +172,11 @@ def dot_source(op: Op) -> str:
         "            if not mode.record:\n"
         "                return leaf(data)\n"
         "            if y_types == JUST_VALUE:\n"
-        f"                return link(OP, data, (*xs, *ys), (*{row_half}, *{input_half}), None,\n"
-        "                            mode)\n"
-        f"            return link(OP, data, tuple(xs), tuple({row_half}),\n"
-        "                        (range(n, 2 * n), tuple(ys)), mode)\n"
-        "    xd, xmask, xconsts = split(xs, 'dot')\n"
+        + _many("                ", "(*xs, *ys)", f"(*{row_half}, *{input_half})", "None",
+                "return")
+        + _many("            ", "tuple(xs)", f"tuple({row_half})", "(range(n, 2 * n), tuple(ys))",
+                "return")
+        + "    xd, xmask, xconsts = split(xs, 'dot')\n"
         "    yd, ymask, yconsts = split(ys, 'dot')\n"
         f"    data = {forward}\n"
         "    mode = mode_get()\n"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from .backprop import arguments, topological_order
 from .custom import custom_op
-from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .modes import TRACER, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .node import Value
 
 __all__ = [
+    "TRACER",
     "Value",
     "arguments",
     "custom_op",

@@ -14,7 +14,7 @@ from itertools import compress, repeat
 from operator import add, attrgetter, is_, not_
 from typing import Any
 
-from . import codegen
+from . import fastpaths
 from . import ops as _ops
 from .node import Consts, Scalar, Value, apply, compile_function, leaf, link, nary, real
 
@@ -164,18 +164,19 @@ def _generate(name: str, source: str, op: _ops.Op, doc: str) -> Any:
 
 
 sum = _generate(
-    "sum", codegen.nary_source(_ops.SUM), _ops.SUM, "Sum of the inputs as one node: exactly rounded (``math.fsum``) where finite, else what "
+    "sum", fastpaths.nary_source(_ops.SUM), _ops.SUM,
+    "Sum of the inputs as one node: exactly rounded (``math.fsum``) where finite, else what "
     "repeated ``+`` gives. Empty -> 0.",
 )
-mean = _generate("mean", codegen.nary_source(_ops.MEAN), _ops.MEAN, "Arithmetic mean of the inputs "
-                 "as one node; ValueError when empty.")
+mean = _generate("mean", fastpaths.nary_source(_ops.MEAN), _ops.MEAN,
+                 "Arithmetic mean of the inputs as one node; ValueError when empty.")
 logsumexp = _generate(
-    "logsumexp", codegen.nary_source(_ops.LOGSUMEXP), _ops.LOGSUMEXP, "log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty. The "
+    "logsumexp", fastpaths.nary_source(_ops.LOGSUMEXP), _ops.LOGSUMEXP,
+    "log(sum(exp(x))) as one node, stable for any finite inputs; ValueError when empty. The "
     "local derivatives are the softmax, exp(x_i - max) / sum: exact to the last bits.",
 )
-
 dot = _generate(
-    "dot", codegen.dot_source(_ops.DOT), _ops.DOT,
+    "dot", fastpaths.dot_source(_ops.DOT), _ops.DOT,
     "sum(x * y for x, y in zip(xs, ys)) as one node; ValueError for unequal lengths.",
 )
 matvec = dot.__globals__["matvec"]  # generated with dot, from the same row

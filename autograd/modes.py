@@ -17,7 +17,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar
 
-__all__ = ["detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = ["TRACER", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +43,12 @@ _SAVED: contextvars.ContextVar[tuple[Mode, ...]] = contextvars.ContextVar(
 )
 """The modes to restore, innermost last, per thread / task: a mode switch keeps no state of
 its own, so one instance can be entered by overlapping threads and tasks."""
+
+
+TRACER: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_tracer", default=None)
+"""The jit hook: autograd.jit's active tracer while it traces a function, None otherwise. A leaf
+made, a comparison or ``bool`` taken, a ``float``/``int``/``item()`` read on a Value report to
+it (``leaf``, ``branch``, ``concrete``), so data-dependent control flow is guarded or refused."""
 
 
 def is_grad_enabled() -> bool:

@@ -32,7 +32,7 @@ closures, so reference counting frees a dropped graph at once.
 ``relu``, ``exp``, ...) are generated at import from the op table's templates
 (:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`): the forward and each local derivative
 are inlined from the table row, and the node is filled by
-:func:`autograd.codegen.build_source`, the only text that fills a node. Anything they do not
+:func:`autograd.fastpaths.build_source`, the only text that fills a node. Anything they do not
 cover (other number types, custom ops, recording modes other than the default) goes through
 :func:`apply`, which calls the same table row.
 """
@@ -46,9 +46,9 @@ from collections.abc import Sequence
 from itertools import compress
 from typing import Any, Union
 
-from . import backprop, codegen
+from . import backprop, fastpaths
 from . import ops as _ops
-from .modes import MODE, RECORD, Mode, creation_site
+from .modes import MODE, RECORD, TRACER, Mode, creation_site
 from .ops import Op
 
 __all__ = ["Consts", "Value", "apply", "compile_function", "leaf", "link", "real"]
@@ -234,11 +234,12 @@ _NS: dict[str, Any] = {
     "constant": _constant,
     "domain_error": domain_error,
     "sites_of": creation_site,
+    "tracer_get": TRACER.get,
 }
 
 
 def compile_function(name: str, source: str, **names: Any) -> Any:
-    """Compiles one generated function, whose text :mod:`autograd.codegen` built from the op
+    """Compiles one generated function, whose text :mod:`autograd.fastpaths` built from the op
     table's templates and identifiers of this package only, in this module's namespace (plus
     ``names``), and returns it. Nodes it builds follow this module's layout."""
     namespace = _NS | names
@@ -252,15 +253,15 @@ _GENERATED: list[dict[str, Any]] = []
 
 
 def _method(op: Op, name: str, **options: Any) -> Any:
-    source = codegen.binary_source(op, name, **options) if op.arity == 2 else \
-        codegen.unary_source(op, name)
+    source = fastpaths.binary_source(op, name, **options) if op.arity == 2 else \
+        fastpaths.unary_source(op, name)
     function = compile_function(name, source, OP=op)
     function.__doc__ = f"{op.doc} (the op table's {op.name!r})."
     return function
 
 
-_make = compile_function("make", codegen.MAKE)
-_init = compile_function("__init__", codegen.INIT, real=real)
+_make = compile_function("make", fastpaths.MAKE)
+_init = compile_function("__init__", fastpaths.INIT, real=real)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = codegen.LAYOUT
+    __slots__ = fastpaths.LAYOUT
 
     data: float
     grad: Any
@@ -332,7 +333,8 @@ class Value:
 
     def item(self) -> float:
         """The data as a Python float (as ``torch.Tensor.item``)."""
-        return self.data
+        tracer = TRACER.get()  # jit hook
+        return self.data if tracer is None else tracer.concrete(self, "item()")  # type: ignore
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut from the graph."""
@@ -349,27 +351,54 @@ class Value:
             parts.append(f"op={self._op.name!r}")
         return f"Value({', '.join(parts)})"
 
+    # -- jit hook: reading a Value as a Python number or branching on it reports to the active
+    # tracer (TRACER, None outside autograd.jit's traces), which guards or refuses it.
+
     def __float__(self) -> float:
-        return self.data
+        tracer = TRACER.get()
+        return self.data if tracer is None else tracer.concrete(self, "float()")  # type: ignore
 
     def __int__(self) -> int:
-        return int(self.data)
+        tracer = TRACER.get()
+        return int(self.data if tracer is None else tracer.concrete(self, "int()"))
 
     def __bool__(self) -> bool:
-        return self.data != 0.0
+        result = self.data != 0.0
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "!=", 0.0, result)
+        return result
 
     # Comparisons look at data only; == and hash stay by identity so nodes key dicts and sets.
     def __lt__(self, other: Scalar) -> bool:
-        return self.data < (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data < (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __le__(self, other: Scalar) -> bool:
-        return self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<=", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __gt__(self, other: Scalar) -> bool:
-        return self.data > (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data > (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">", other, result)
+        return result  # type: ignore[no-any-return]
 
     def __ge__(self, other: Scalar) -> bool:
-        return self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">=", other, result)
+        return result  # type: ignore[no-any-return]
+
+    # -- end of the jit hook
 
     __hash__ = object.__hash__
 

@@ -10,7 +10,9 @@ inside another transform, it differentiates with ``create_graph`` and returns Va
 outer transform sees through it. Each call differentiates only with respect to its own
 variables (fresh nodes it makes for its arguments), never a variable of an outer call that the
 function captured; that variable stays in the result's graph for the outer call to
-differentiate. This is what keeps nested transforms free of perturbation confusion::
+differentiate. This is what keeps nested transforms free of perturbation confusion. Each
+returned function carries ``__autograd_transform__ = (kind, f, argnums)``, which
+``autograd.jit`` reads to compile the gradient directly::
 
     >>> from autograd import grad
     >>> grad(lambda x: grad(lambda y: x * y)(1.0))(2.0)  # d/dx [d/dy x*y] = d/dx x = 1
@@ -145,6 +147,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
     def gradient(*args: Any, **kwargs: Any) -> Any:
         return run(*args, **kwargs)[1]
 
+    gradient.__autograd_transform__ = ("grad", f, argnums)  # type: ignore[attr-defined]
     return gradient
 
 
@@ -162,6 +165,8 @@ def value_and_grad(
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         return run(*args, **kwargs)
 
+    value_and_gradient.__autograd_transform__ = (  # type: ignore[attr-defined]
+        "value_and_grad", f, argnums)
     return value_and_gradient
 
 
@@ -186,6 +191,7 @@ def _at_point(
             result = rows(_variables(args, range(len(args)), who), nested)
         return _entries(result, nested)
 
+    at.__autograd_transform__ = (who, f, None)  # type: ignore[attr-defined]
     return at
 
 

@@ -106,6 +106,9 @@ INIT = (
     + "    mode = mode_get()\n"
     "    if mode.sites is not None:\n"
     "        mode.sites[id(self)] = (sites_of(), data, None)\n"
+    "    tracer = tracer_get()  # jit hook: leaves made inside a trace are its constants\n"
+    "    if tracer is not None:\n"
+    "        tracer.leaf(self)\n"
 )
 """``Value.__init__``: a leaf."""
 

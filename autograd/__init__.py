@@ -21,7 +21,7 @@ def _check_complete() -> None:
 
     HIPS autograd (``pip install autograd``) has the same import name; installing or removing it
     over valuegrad can delete some of this package's files, and Python's own error ("No module
-    named 'autograd.engine'") would say neither why nor what to do.
+    named 'autograd.node'") would say neither why nor what to do.
     """
     if not __file__.endswith(".py"):  # no source to read (a sourceless install): nothing to check
         return
@@ -45,15 +45,8 @@ def _check_complete() -> None:
 
 _check_complete()
 
-from .engine import (
-    Value,
-    custom_op,
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    topological_order,
-)
+from .backprop import topological_order
+from .custom import custom_op
 from .functions import abs as abs  # an attribute only: in __all__ it would shadow the builtin
 from .functions import (
     cos,
@@ -75,6 +68,8 @@ from .functions import (
 from .functions import sum as sum  # an attribute only, like abs
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .jit import jit
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .node import Value
 from .ops import OPS, Op
 from .transforms import grad, hessian, jacobian, value_and_grad
 

@@ -29,7 +29,8 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from .engine import Value, topological_order
+from .backprop import topological_order
+from .node import Value
 from .ops import NAMESPACE, OPS, Op
 from .trace import Guard, Trace
 

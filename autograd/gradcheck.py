@@ -24,7 +24,8 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value
+from .modes import enable_grad
+from .node import Value
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -100,7 +101,7 @@ def _check_tolerances(eps: object, atol: object, rtol: object, who: str) -> None
 
 def _scalar(out: object, what: str, who: str) -> float:
     """The float value of one output of f (a Value or a real number), else TypeError."""
-    if type(out) is Value:
+    if isinstance(out, Value):
         return out.data
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
         return float(out)
@@ -277,6 +278,7 @@ def _check_arguments(
     return point, float(eps), float(atol), float(rtol)
 
 
+@enable_grad()  # checks record whatever mode surrounds them (an outer no_grad)
 def gradcheck(
     f: Callable[..., Any],
     inputs: Sequence[float | Value],
@@ -382,6 +384,7 @@ def _gradient(f: Callable[..., Any], point: Sequence[float], who: str, where: st
     return row
 
 
+@enable_grad()
 def gradgradcheck(
     f: Callable[..., Any],
     inputs: Sequence[float | Value],

@@ -34,7 +34,7 @@ from operator import attrgetter
 from typing import Any
 
 from .codegen import Generated, GuardFailed, generate
-from .engine import Value
+from .node import Value
 from .trace import (
     ConcretizationError,
     Trace,

@@ -31,161 +31,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .kernels import NAMESPACE
+
 __all__ = ["BINARY", "NAMESPACE", "NARY", "OPS", "UNARY", "Op", "markdown_table"]
-
-_inf = math.inf
-_nan = math.nan
-
-
-# ---------------------------------------------------------------------------------------------
-# Generic helpers for derivative templates: floats take the ``math`` path, anything else (a
-# Value) its own methods, so one template serves both.
-# ---------------------------------------------------------------------------------------------
-
-def exp(x: Any) -> Any:
-    """e ** x; inf (not OverflowError) past the float range, as a derivative should be."""
-    if type(x) is float:
-        try:
-            return math.exp(x)
-        except OverflowError:
-            return _inf
-    return x.exp()
-
-
-def log(x: Any) -> Any:
-    """Natural logarithm of a float or a Value."""
-    return math.log(x) if type(x) is float else x.log()
-
-
-def cos(x: Any) -> Any:
-    """Cosine of a float or a Value."""
-    return math.cos(x) if type(x) is float else x.cos()
-
-
-def sin(x: Any) -> Any:
-    """Sine of a float or a Value."""
-    return math.sin(x) if type(x) is float else x.sin()
-
-
-def sigmoid(x: Any) -> Any:
-    """The logistic function of a float (stable) or a Value."""
-    return sigmoid_f(x) if type(x) is float else x.sigmoid()
-
-
-def recip(x: Any) -> Any:
-    """1 / x, with IEEE infinities at zero on floats (as PyTorch gives for a derivative)."""
-    if type(x) is float and x == 0.0:
-        return math.copysign(_inf, x)
-    return 1.0 / x
-
-
-def power(x: Any, y: Any) -> Any:
-    """x ** y; on floats, IEEE results instead of exceptions (for derivatives)."""
-    if type(x) is float and type(y) is float:
-        try:
-            return math.pow(x, y)
-        except ValueError:
-            return _inf if x == 0.0 else _nan
-        except OverflowError:
-            return _inf
-    return x ** y
-
-
-# ---------------------------------------------------------------------------------------------
-# Forward functions on floats, for what one expression cannot say (or say stably).
-# ---------------------------------------------------------------------------------------------
-
-def sigmoid_f(x: float) -> float:
-    """1 / (1 + e^-x) without overflow for any input."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def softplus_f(x: float) -> float:
-    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows."""
-    return max(0.0, x) + math.log1p(math.exp(-abs(x)))
-
-
-def sum_f(xs: Sequence[float]) -> float:
-    """Exactly rounded sum; repeated ``+`` (inf, nan) where the exact sum leaves the floats."""
-    try:
-        return math.fsum(xs)
-    except (OverflowError, ValueError):
-        total = 0.0
-        for x in xs:
-            total += x
-        return total
-
-
-def mean_f(xs: Sequence[float]) -> float:
-    """sum_f(xs) / len(xs); ValueError when empty."""
-    if not xs:
-        raise ValueError("mean of an empty sequence")
-    return sum_f(xs) / len(xs)
-
-
-def dot_f(xs: Sequence[float]) -> float:
-    """x1*y1 + ... for ``xs = (x1..xn, y1..yn)``, summed as :func:`sum_f` sums."""
-    n = len(xs) // 2
-    return sum_f([a * b for a, b in zip(xs[:n], xs[n:], strict=True)])
-
-
-def logsumexp_f(xs: Sequence[float]) -> float:
-    """log(e^x1 + ... + e^xn), shifted by the largest input; ValueError when empty."""
-    if not xs:
-        raise ValueError("logsumexp of an empty sequence")
-    m = max(xs)
-    if not math.isfinite(m):
-        return m
-    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
-
-
-def softmax_f(xs: Sequence[float], out: float) -> list[float]:
-    """The partials of logsumexp, exp(x_i - m) / total: exact to the last bits even where
-    log(total) is below the float spacing of ``out`` (inputs near 1e17)."""
-    m = max(xs)
-    if not math.isfinite(m):
-        return [exp(x - out) for x in xs]
-    exps = [math.exp(x - m) for x in xs]
-    total = math.fsum(exps)
-    return [e / total for e in exps]
-
-
-NAMESPACE: dict[str, Any] = {
-    "__builtins__": {},
-    "abs": abs,
-    "float": float,
-    "len": len,
-    "zip": zip,
-    "inf": _inf,
-    "nan": _nan,
-    "exp": exp,
-    "log": log,
-    "cos": cos,
-    "sin": sin,
-    "sigmoid": sigmoid,
-    "recip": recip,
-    "power": power,
-    "math_exp": math.exp,
-    "math_log": math.log,
-    "math_sqrt": math.sqrt,
-    "math_tanh": math.tanh,
-    "math_sin": math.sin,
-    "math_cos": math.cos,
-    "math_pow": math.pow,
-    "sigmoid_f": sigmoid_f,
-    "softplus_f": softplus_f,
-    "sum_f": sum_f,
-    "mean_f": mean_f,
-    "dot_f": dot_f,
-    "logsumexp_f": logsumexp_f,
-    "softmax_f": softmax_f,
-}
-"""Every identifier a template uses, and nothing else (no builtins): code generated from the
-table is evaluated in a copy of this dictionary."""
-
 
 # ---------------------------------------------------------------------------------------------
 # Domains: used in error messages and by the test strategies to pick safe points.
@@ -333,7 +181,8 @@ class Op:
         Args:
             params: the argument names the templates use (``("x", "y")``); ``()`` for an n-ary
                 op, whose forward template reads ``{args}`` (a tuple of all arguments).
-            forward: the forward expression on floats.
+            forward: the forward expression on floats; a paired op's reads ``{xs}`` and ``{ys}``
+                (its two halves).
             partials: one template per argument over ``{param}`` and ``{out}``; for an n-ary op
                 ONE template for every argument over ``{x}`` (that argument), ``{other}`` (its
                 partner in a paired op), ``{n}`` (the argument count) and ``{out}``.
@@ -359,11 +208,15 @@ class Op:
                 raise TypeError(f"op {name!r}: an n-ary op takes one partial template")
             op._partial_t = None
             op._each = partials
-            op.forward = _compile(f"lambda *args: {forward.format(args='args')}", name)
+            if paired:
+                body = forward.format(xs="args[:len(args) // 2]", ys="args[len(args) // 2:]")
+            else:
+                body = forward.format(args="args")
+            op.forward = _compile(f"lambda *args: {body}", name)
             fill = {"x": "x", "other": "other", "n": "n", "out": "out"}
             each = _compile(f"lambda x, other, n, out: {partials.format(**fill)}", name)
             op._partial_fns = (each,)
-            op._partials_fn = _compile(f"lambda args, out: {op._bulk_source('args', 'out')}", name)
+            op._partials_fn = _compile(f"lambda args, out: {op.bulk_expr('args', 'out')}", name)
         else:
             if isinstance(partials, str) or len(partials) != len(params):
                 raise TypeError(f"op {name!r}: give one partial template per argument")
@@ -388,6 +241,11 @@ class Op:
         if self._forward_t is None:
             return None
         if self.nary:
+            if self.paired:
+                half = len(names) // 2
+                return self._forward_t.format(
+                    xs=_tuple_expr(names[:half]), ys=_tuple_expr(names[half:])
+                )
             return self._forward_t.format(args=_tuple_expr(names))
         self._check_count(names)
         return "(" + self._forward_t.format(**dict(zip(self.params, names, strict=True))) + ")"
@@ -414,11 +272,46 @@ class Op:
         if self._forward_t is None:
             return None
         if self.nary:
+            if self.paired:
+                half = f"len({args}) // 2"
+                return self.paired_bulk_expr(f"{args}[:{half}]", f"{args}[{half}:]", out)
             return self._bulk_source(args, out)
         names = [f"{args}[{i}]" for i in range(len(self.params))]
         exprs = self.partial_exprs(names, out)
         assert exprs is not None
         return _tuple_expr(exprs)
+
+    def sequence_forward_expr(self, *sequences: str) -> str | None:
+        """An n-ary op's forward over identifiers of whole sequences (no tuple display): one
+        sequence of all arguments, or a paired op's two halves."""
+        if self._forward_t is None or not self.nary:
+            return None
+        if self.paired:
+            xs, ys = sequences
+            return self._forward_t.format(xs=xs, ys=ys)
+        (args,) = sequences
+        return self._forward_t.format(args=args)
+
+    def paired_bulk_expr(self, xs: str, ys: str, out: str) -> str | None:
+        """A paired op's partials at once, over the identifiers of its two halves."""
+        halves = self.paired_half_exprs(xs, ys, out)
+        if halves is None:
+            return None
+        return f"(*{halves[0]}, *{halves[1]})"
+
+    def paired_half_exprs(self, xs: str, ys: str, out: str) -> tuple[str, str] | None:
+        """A paired op's partials for each half (sequences), over the identifiers of its two
+        halves: for dot, the other half itself (no copy)."""
+        if self._forward_t is None or not self.paired:
+            return None
+        each = str(self._each)
+        if each.strip() == "{other}":
+            return ys, xs
+        n = f"2 * len({xs})"
+        return (
+            f"[{each.format(x='x_', other='o_', n=n, out=out)} for x_, o_ in zip({xs}, {ys})]",
+            f"[{each.format(x='x_', other='o_', n=n, out=out)} for x_, o_ in zip({ys}, {xs})]",
+        )
 
     def _each_expr(self, i: int, names: Sequence[str], out: str) -> str:
         n = len(names)
@@ -438,9 +331,7 @@ class Op:
         n = f"len({args})"
         if "{x}" not in each and "{other}" not in each:
             return f"[{each.format(x='', other='', n=n, out=out)}] * {n}"
-        if each.strip() == "{other}" and self.paired:
-            return f"[*{args}[{n} // 2:], *{args}[:{n} // 2]]"
-        other = f"[*{args}[{n} // 2:], *{args}[:{n} // 2]]" if self.paired else f"[None] * {n}"
+        other = f"[None] * {n}"
         body = each.format(x="x_", other="o_", n=n, out=out)
         return f"[{body} for x_, o_ in zip({args}, {other})]"
 
@@ -572,7 +463,7 @@ SUM = Op.row("sum", (), "sum_f({args})", "1.0", doc="x1 + ... + xn (exactly roun
 MEAN = Op.row("mean", (), "mean_f({args})", "1.0 / {n}", domain="at least one input",
               doc="(x1 + ... + xn) / n")
 DOT = Op.row(
-    "dot", (), "dot_f({args})", "{other}", paired=True,
+    "dot", (), "dot_f({xs}, {ys})", "{other}", paired=True,
     domain="two sequences of equal length", doc="x1*y1 + ... + xn*yn",
 )
 LOGSUMEXP = Op.row(

@@ -37,7 +37,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from . import functions as _functions
-from .engine import Value, _apply
+from .node import Value, apply
 from .ops import BINARY, NARY, OPS, UNARY, Op
 
 __all__ = ["Expression", "expressions", "expressions_with_inputs"]
@@ -214,7 +214,7 @@ class Expression:
     def _apply_value(op: Op, xs: Sequence[Any]) -> Any:
         api = _VALUE_API.get(op.name)
         if api is None:
-            return _apply(op, xs)
+            return apply(op, xs)
         return api(*xs)
 
     def _evaluate(self, args: Sequence[Any], apply: Callable[[Op, Sequence[Any]], Any]) -> Any:

@@ -22,7 +22,9 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import Any
 
-from .engine import TRACER, Value, topological_order
+from .backprop import topological_order
+from .modes import TRACER
+from .node import Value
 
 __all__ = ["ConcretizationError", "Guard", "Trace", "Tracer", "flatten", "run_trace"]
 

@@ -1,13 +1,22 @@
 """Functional transformations: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``.
 
 They differentiate a Python function without touching any node's ``.grad``: each call builds a
-fresh graph from its arguments and collects the gradients of that one pass. Called with floats
-they return floats. Called with Values they differentiate with ``create_graph`` and return
-Values, which is what makes nesting work to any order. Each returned function carries
-``__autograd_transform__ = (kind, f, argnums)``, which ``autograd.jit`` reads to compile the
-gradient directly::
+fresh graph from its arguments and collects the gradients of that one pass
+(:func:`autograd.backprop.gradients`). They record whatever mode surrounds them (an outer
+``no_grad`` does not turn them off, as with ``torch.func.grad``).
+
+Nesting. Called at top level with floats, a transform returns floats. Called with Values, or
+inside another transform, it differentiates with ``create_graph`` and returns Values, so the
+outer transform sees through it. Each call differentiates only with respect to its own
+variables (fresh nodes it makes for its arguments), never a variable of an outer call that the
+function captured; that variable stays in the result's graph for the outer call to
+differentiate. This is what keeps nested transforms free of perturbation confusion. Each
+returned function carries ``__autograd_transform__ = (kind, f, argnums)``, which
+``autograd.jit`` reads to compile the gradient directly::
 
     >>> from autograd import grad
+    >>> grad(lambda x: grad(lambda y: x * y)(1.0))(2.0)  # d/dx [d/dy x*y] = d/dx x = 1
+    1.0
     >>> f = lambda x: x ** 3
     >>> grad(f)(2.0), grad(grad(f))(2.0), grad(grad(grad(f)))(2.0)
     (12.0, 12.0, 6.0)
@@ -15,14 +24,46 @@ gradient directly::
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from .engine import Value, _gradient_map, _real, topological_order
+from .backprop import gradients
+from .modes import enable_grad
+from .node import Value, real
 
 __all__ = ["grad", "hessian", "jacobian", "value_and_grad"]
+
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("autograd_transforms", default=0)
+"""How many transform calls are running in this thread or task: inside one, every nested
+call returns Values (differentiable by the outer one) instead of floats."""
+
+
+@contextmanager
+def _transform_call() -> Iterator[bool]:
+    """Runs one transform call: recording on, one level deeper. Yields whether an outer
+    transform call is running."""
+    depth = _DEPTH.get()
+    token = _DEPTH.set(depth + 1)
+    try:
+        with enable_grad():
+            yield depth > 0
+    finally:
+        _DEPTH.reset(token)
+
+
+def _variables(args: Sequence[Any], indices: Sequence[int], who: str) -> list[Value]:
+    """A fresh node per differentiated argument: the call's own variables. A Value argument
+    becomes ``arg + 0.0``, so the graph still reaches the caller's node (outer transforms see
+    through it) while repeated arguments stay apart."""
+    out = []
+    for i in indices:
+        a = args[i]
+        out.append(a + 0.0 if type(a) is Value else Value(real(a, f"{who} argument {i}")))
+    return out
 
 
 def _gradients(out: Any, wrt: Sequence[Value], *, create_graph: bool, who: str) -> list[Any]:
@@ -34,8 +75,7 @@ def _gradients(out: Any, wrt: Sequence[Value], *, create_graph: bool, who: str) 
             f"{who}: the function must return a scalar (a Value or a real number), "
             f"got {type(out).__name__}"
         )
-    grads = _gradient_map(topological_order(out), 1.0, create_graph=create_graph)
-    return [grads.get(w, 0.0) for w in wrt]
+    return gradients(out, wrt, create_graph)
 
 
 def _check_argnums(argnums: int | tuple[int, ...], who: str) -> tuple[int, ...]:
@@ -48,12 +88,16 @@ def _check_argnums(argnums: int | tuple[int, ...], who: str) -> tuple[int, ...]:
     raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
 
 
+def _check_callable(f: Any, who: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{who}: f must be callable, got {type(f).__name__}")
+
+
 def _differentiate(
     f: Callable[..., Any], argnums: int | tuple[int, ...], who: str
 ) -> Callable[..., tuple[Any, Any]]:
     """The shared body of ``grad`` and ``value_and_grad``."""
-    if not callable(f):
-        raise TypeError(f"{who}: f must be callable, got {type(f).__name__}")
+    _check_callable(f, who)
     indices = _check_argnums(argnums, who)
     many = isinstance(argnums, tuple)
 
@@ -64,25 +108,14 @@ def _differentiate(
                     f"{who}: argnums={argnums!r} but the function was called with "
                     f"{len(args)} positional argument(s)"
                 )
-        args_list = list(args)
-        # Called with a Value anywhere (as an outer transformation does), the result must stay
-        # differentiable: differentiate with create_graph and return Values.
-        nested = any(type(a) is Value for a in args) or any(
-            type(a) is Value for a in kwargs.values()
-        )
-        wrt: list[Value] = []
-        for i in indices:
-            a = args_list[i]
-            if type(a) is Value:
-                # A fresh node per argument keeps repeated arguments apart while the graph
-                # still reaches the caller's node, so outer transformations see through it.
-                a = a + 0.0
-            else:
-                a = Value(_real(a, f"{who} argument {i}"))
-            args_list[i] = a
-            wrt.append(a)
-        out = f(*args_list, **kwargs)
-        grads = _gradients(out, wrt, create_graph=nested, who=who)
+        with _transform_call() as inside:
+            nested = inside or any(type(a) is Value for a in (*args, *kwargs.values()))
+            args_list = list(args)
+            wrt = _variables(args, indices, who)
+            for i, w in zip(indices, wrt, strict=True):
+                args_list[i] = w
+            out = f(*args_list, **kwargs)
+            grads = _gradients(out, wrt, create_graph=nested, who=who)
         if nested:
             grads = [g if type(g) is Value else Value(g) for g in grads]
             value = out if type(out) is Value else Value(out)
@@ -102,8 +135,8 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
 
     Returns:
         A function with f's signature returning a float (a tuple of floats for a tuple of
-        argnums); Values that stay differentiable when any argument is a Value. To nest
-        through a closure, pass the outer variable as an argument rather than capturing it.
+        argnums); Values that stay differentiable when any argument is a Value or when called
+        inside another transform (nesting, through closures too).
 
     >>> grad(lambda x, y: x * y + y, argnums=(0, 1))(2.0, 3.0)
     (3.0, 3.0)
@@ -137,13 +170,34 @@ def value_and_grad(
     return value_and_gradient
 
 
-def _leaves(args: Sequence[Any], who: str) -> list[Value]:
-    return [Value(a.data if type(a) is Value else _real(a, f"{who} argument {i}"))
-            for i, a in enumerate(args)]
+def _entries(rows: list[list[Any]], nested: bool) -> list[list[Any]]:
+    """Floats at top level; Values (differentiable by an outer call) when nested."""
+    if nested:
+        return [[g if type(g) is Value else Value(g) for g in row] for row in rows]
+    return [[float(g) for g in row] for row in rows]
 
 
-def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
-    """Returns a function giving the m x n Jacobian of f at a point, as lists of floats.
+def _at_point(
+    f: Callable[..., Any], who: str, rows: Callable[[list[Value], bool], list[list[Any]]]
+) -> Callable[..., list[list[Any]]]:
+    """The shared body of ``jacobian`` and ``hessian``: one variable per argument, ``rows``
+    computed from them (differentiably when nested), floats or Values out."""
+    _check_callable(f, who)
+
+    @functools.wraps(f)
+    def at(*args: Any) -> list[list[Any]]:
+        with _transform_call() as inside:
+            nested = inside or any(type(a) is Value for a in args)
+            result = rows(_variables(args, range(len(args)), who), nested)
+        return _entries(result, nested)
+
+    at.__autograd_transform__ = (who, f, None)  # type: ignore[attr-defined]
+    return at
+
+
+def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
+    """Returns a function giving the m x n Jacobian of f at a point, as lists of floats
+    (Values, differentiable, when called with Values or inside another transform).
 
     Args:
         f: takes n scalars and returns a list (or tuple) of m scalars.
@@ -151,49 +205,34 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
     >>> jacobian(lambda x, y: [x * y, x + y])(2.0, 3.0)
     [[3.0, 2.0], [1.0, 1.0]]
     """
-    if not callable(f):
-        raise TypeError(f"jacobian: f must be callable, got {type(f).__name__}")
 
-    @functools.wraps(f)
-    def jac(*args: Any) -> list[list[float]]:
-        leaves = _leaves(args, "jacobian")
+    def rows(leaves: list[Value], nested: bool) -> list[list[Any]]:
         outs = f(*leaves)
         if not isinstance(outs, (list, tuple)):
             raise TypeError(
                 "jacobian: the function must return a list or tuple of scalars, "
                 f"got {type(outs).__name__}"
             )
-        return [
-            [float(g) for g in _gradients(out, leaves, create_graph=False, who="jacobian")]
-            for out in outs
-        ]
+        return [_gradients(out, leaves, create_graph=nested, who="jacobian") for out in outs]
 
-    jac.__autograd_transform__ = ("jacobian", f, None)  # type: ignore[attr-defined]
-    return jac
+    return _at_point(f, "jacobian", rows)
 
 
-def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
-    """Returns a function giving the n x n Hessian of a scalar f at a point.
+def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
+    """Returns a function giving the n x n Hessian of a scalar f at a point (Values when
+    called with Values or inside another transform).
 
     >>> hessian(lambda x, y: x * x * y)(2.0, 3.0)
     [[6.0, 4.0], [4.0, 0.0]]
     """
-    if not callable(f):
-        raise TypeError(f"hessian: f must be callable, got {type(f).__name__}")
 
-    @functools.wraps(f)
-    def hess(*args: Any) -> list[list[float]]:
-        leaves = _leaves(args, "hessian")
-        out = f(*leaves)
-        first = _gradients(out, leaves, create_graph=True, who="hessian")
-        rows = []
-        for g in first:
-            if type(g) is Value:
-                row = _gradients(g, leaves, create_graph=False, who="hessian")
-                rows.append([float(x) for x in row])
-            else:
-                rows.append([0.0] * len(leaves))
-        return rows
+    def rows(leaves: list[Value], nested: bool) -> list[list[Any]]:
+        first = _gradients(f(*leaves), leaves, create_graph=True, who="hessian")
+        return [
+            _gradients(g, leaves, create_graph=nested, who="hessian")
+            if type(g) is Value
+            else [0.0] * len(leaves)
+            for g in first
+        ]
 
-    hess.__autograd_transform__ = ("hessian", f, None)  # type: ignore[attr-defined]
-    return hess
+    return _at_point(f, "hessian", rows)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import Value
+from ..node import Value
 
 __all__ = ["ACTIVATIONS", "Unit", "find_layers", "find_neurons"]
 

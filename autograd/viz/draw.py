@@ -30,7 +30,8 @@ from typing import Any
 
 import graphviz
 
-from ..engine import Value, topological_order
+from ..backprop import topological_order
+from ..node import Value
 from ..ops import OPS
 from .collapse import Unit, find_layers, find_neurons
 from .render import DEFAULT_TIMEOUT, RendererNotFoundError, render, render_svg, write_atomic

@@ -23,7 +23,8 @@ import os
 from importlib import resources
 from typing import Any
 
-from ..engine import Value, topological_order
+from ..backprop import topological_order
+from ..node import Value
 from .draw import draw_dot, to_svg
 from .render import DEFAULT_TIMEOUT, write_atomic
 
@@ -69,7 +70,7 @@ def to_html(
 
     Hovering a node shows its op, label, data and grad; clicking one highlights its paths to
     the output; the "Step" button plays the backward pass in the engine's own order (the
-    reverse of :func:`autograd.engine.topological_order`, from the root), revealing each
+    reverse of :func:`autograd.topological_order`, from the root), revealing each
     node's gradient as the chain rule reaches it. Collapsed drawings work too.
 
     Args:

@@ -9,7 +9,6 @@ import pytest
 
 import autograd as ag
 from autograd import Value
-from autograd.engine import arguments
 
 
 def _same_node(a: Value, b: Value) -> None:
@@ -17,7 +16,7 @@ def _same_node(a: Value, b: Value) -> None:
     assert a.data == b.data
     assert a.parents == b.parents
     assert a.local_grads == b.local_grads
-    assert arguments(a) == arguments(b)
+    assert a.arguments == b.arguments
 
 
 @pytest.mark.parametrize("kind", ["floats", "values", "mixed", "ints"])
@@ -56,11 +55,14 @@ def test_matvec_gradients_match_dot_to_second_order():
     )(*point)
 
 
-def test_matvec_shares_one_record_of_the_input_between_rows():
+def test_matvec_rows_are_dot_nodes_with_their_constants():
     rows = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
-    a, b = ag.matvec(rows, [Value(0.5), 1.0])
-    assert a._ctx is b._ctx  # no argument tuple per row
-    assert arguments(a) == (rows[0][0], rows[0][1], a.parents[2], 1.0)
+    x = Value(0.5)
+    a, b = ag.matvec(rows, [x, 1.0])
+    assert a.arguments == (rows[0][0], rows[0][1], x, 1.0)
+    assert b.parents == (rows[1][0], rows[1][1], x)
+    assert b.local_grads == (0.5, 1.0, 3.0)
+    assert (a.data, b.data) == (2.5, 5.5)
 
 
 def test_matvec_under_no_grad_makes_leaves():
@@ -111,7 +113,7 @@ def test_dot_of_every_input_mix(pattern):
     out = ag.dot(xs, ys)
     assert out.data == math.fsum(a * b for a, b in zip(xd, yd, strict=True))
     assert out.op == "dot"
-    assert arguments(out) == tuple(x if isinstance(x, Value) else float(x) for x in xs + ys)
+    assert out.arguments == tuple(x if isinstance(x, Value) else float(x) for x in xs + ys)
     out.backward()
     for x, partner in zip(xs, yd, strict=True):
         if isinstance(x, Value):
@@ -133,3 +135,31 @@ def test_dot_of_every_input_mix(pattern):
         if isinstance(x, Value) and isinstance(y, Value):
             expected[index[id(x)]][index[id(y)]] = expected[index[id(y)]][index[id(x)]] = 1.0
     assert ag.hessian(f)(*[v.data for v in variables]) == expected
+
+
+# -- n-ary ops give what their binary spelling gives (issue 11, item 4) ------------------------
+
+@pytest.mark.parametrize(
+    "xs", [[1e308, 1e308], [1e308, 1e308, -1e308], [float("inf"), 1.0], [float("inf"), -float("inf")],
+           [-float("inf"), -1e308], [float("nan"), 1.0]],
+)
+def test_sum_mean_dot_matvec_on_huge_and_infinite_inputs(xs):
+    def spelled_sum(values):
+        total = 0.0
+        for v in values:
+            total = total + v
+        return total
+
+    def same(a, b):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+
+    values = [Value(x) for x in xs]
+    assert same(ag.sum(values).data, spelled_sum(xs))
+    assert same(ag.sum(xs).data, spelled_sum(xs))
+    assert same(ag.mean(values).data, spelled_sum(xs) / len(xs))
+    ones = [1.0] * len(xs)
+    assert same(ag.dot(values, ones).data, spelled_sum([x * 1.0 for x in xs]))
+    (row,) = ag.matvec([values], ones)
+    assert same(row.data, spelled_sum(xs))
+    twos = [Value(2.0)] * len(xs)
+    assert same(ag.dot(values, twos).data, spelled_sum([x * 2.0 for x in xs]))

@@ -175,3 +175,40 @@ def test_custom_op_domain_error_names_it():
     my_log = custom_op(math.log, lambda x: 1 / x, name="my_log")
     with pytest.raises(ValueError, match="my_log"):
         my_log(-1.0)
+
+
+def test_bare_enable_grad_and_detect_anomaly_decorators():
+    @ag.enable_grad
+    def square(x):
+        return x * x
+
+    @ag.detect_anomaly
+    def root_of(x):
+        x.sqrt().backward()
+
+    with ag.no_grad():
+        assert square(Value(3.0)).parents != ()
+    x = Value(0.0)
+    with pytest.raises(FloatingPointError, match="sqrt"):
+        root_of(x)
+
+
+def test_no_grad_decorates_generator_functions_and_coroutines():
+    import asyncio
+
+    @ag.no_grad
+    def steps(x):
+        for _ in range(2):
+            yield x * x
+
+    @ag.no_grad()
+    async def twice(x):
+        await asyncio.sleep(0)
+        return x * 2.0
+
+    x = Value(3.0)
+    gen = steps(x)
+    first = next(gen)
+    assert first.parents == () and (x * x).parents == (x, x)  # mode held only inside
+    assert all(v.parents == () for v in gen)
+    assert asyncio.run(twice(x)).parents == ()

@@ -8,6 +8,7 @@ second derivatives against central differences of the closed-form first derivati
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import random
@@ -398,3 +399,38 @@ def test_templates_read_only_the_namespace():
     # No builtins reach generated code: an expression naming one fails to evaluate.
     with pytest.raises(NameError):
         eval("open", dict(ag.ops.NAMESPACE))
+
+
+# -- the engine's first-order gradients equal the table's formula, for every mix of argument
+# kinds: Value/Value, Value/number, number/Value; n-ary with mixed Values and numbers ---------
+
+def _kinds(n):
+    """Every Value/number pattern over n arguments with at least one Value."""
+    return [mask for mask in itertools.product([True, False], repeat=n) if any(mask)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_engine_gradients_equal_the_table_for_every_mix_of_argument_kinds(name):
+    op = OPS[name]
+    rng = random.Random(f"kinds-{name}")
+    sizes = [op.arity] if not op.nary else ([2, 4] if op.paired else [1, 3])
+    for n in sizes:
+        for mask in _kinds(n):
+            xs = _random_args(op, rng) if not op.nary else [rng.uniform(-2, 2) for _ in range(n)]
+            args = [Value(x) if m else x for x, m in zip(xs, mask, strict=True)]
+            for number in (float, int):  # ints take the operators' int path
+                if number is int:
+                    args = [a if m else round(x) or 1 for a, x, m in zip(args, xs, mask,
+                                                                         strict=True)]
+                plain = [a.data if isinstance(a, Value) else float(a) for a in args]
+                out = PUBLIC[name](*args)
+                out.backward()
+                expected = op.partials(plain, out.data)
+                for i, a in enumerate(args):
+                    if isinstance(a, Value):
+                        assert a.grad == pytest.approx(expected[i], rel=1e-14, abs=0.0), (
+                            name, mask, number, i)
+                        a.grad = 0.0
+                assert out.arguments == tuple(
+                    a if isinstance(a, Value) else float(a) for a in args
+                )

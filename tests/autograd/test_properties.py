@@ -19,9 +19,9 @@ from autograd import (
     jacobian,
     sin,
     tanh,
+    topological_order,
     value_and_grad,
 )
-from autograd.engine import topological_order
 from autograd.testing import expressions_with_inputs
 
 # Ops that are smooth and defined on the whole real line: outer functions for the chain rule.

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 
 import autograd
-from autograd import OPS, Value, gradcheck
-from autograd.engine import topological_order
+from autograd import OPS, Value, gradcheck, topological_order
 from autograd.testing import Expression, _Apply, _Const, _Var, expressions, expressions_with_inputs
 
 # The names the printed formulas call, for evaluating them back.

@@ -138,3 +138,52 @@ def test_argument_errors_say_what_was_wrong(call, exc, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+# -- the transforms record whatever mode surrounds them (issue 11, item 1) ----------------------
+
+def test_transforms_ignore_an_outer_no_grad():
+    with ag.no_grad():
+        assert ag.grad(lambda x: x * x)(3.0) == 6.0
+        assert ag.value_and_grad(lambda x: x * x)(3.0) == (9.0, 6.0)
+        assert ag.jacobian(lambda x, y: [x * y])(2.0, 3.0) == [[3.0, 2.0]]
+        assert ag.hessian(lambda x, y: x * x * y)(2.0, 3.0) == [[6.0, 4.0], [4.0, 0.0]]
+        assert ag.gradcheck(lambda x: x.sin() * x, [0.7])
+        assert ag.gradgradcheck(lambda x: x.sin() * x, [0.7])
+        assert not ag.is_grad_enabled()  # and the mode is back afterwards
+
+
+# -- nesting through closures: no perturbation confusion (issue 11, item 2) ---------------------
+
+def test_nested_grad_through_a_closure_differentiates_the_captured_variable():
+    # d/dx [d/dy (x * y)] = d/dx x = 1 (JAX gives 1.0)
+    assert ag.grad(lambda x: ag.grad(lambda y: x * y)(1.0))(2.0) == 1.0
+    # d/dx [x * d/dy (x + y)] = d/dx [x] = 1, the classic perturbation-confusion example
+    assert ag.grad(lambda x: x * ag.grad(lambda y: x + y)(1.0))(5.0) == 1.0
+
+
+def test_three_levels_of_closures():
+    # f(x) = d/dy [ d/dz (x*y*z**2) ] at z=1: d/dz = 2xyz -> 2xy at z=1; d/dy -> 2x; d/dx -> 2
+    def f(x):
+        return ag.grad(lambda y: ag.grad(lambda z: x * y * z * z)(1.0))(3.0)
+
+    assert f(4.0) == 8.0
+    assert ag.grad(f)(4.0) == 2.0
+    # x captured two levels down, differentiated twice by the outermost transforms:
+    # g(x) = d/dy[x**3 * y] = x**3; g'' = 6x
+    g = lambda x: ag.grad(lambda y: x * x * x * y)(2.0)
+    assert ag.grad(ag.grad(g))(1.5) == pytest.approx(9.0)
+
+
+def test_closures_with_a_mix_of_grad_jacobian_and_hessian():
+    x0 = 3.0
+    # hessian of x*y*y*z in (y, z) at (1, 2): d2/dydz = 2xy = 2x; its d/dx = 2
+    assert ag.grad(lambda x: ag.hessian(lambda y, z: x * y * y * z)(1.0, 2.0)[0][1])(x0) == 2.0
+    # jacobian of [x*y, x**2 + y] in y: [x, 1]; the x-derivative of its first entry is 1
+    assert ag.grad(lambda x: ag.jacobian(lambda y: [x * y, x * x + y])(2.0)[0][0])(x0) == 1.0
+    # jacobian (outer) of grad (inner) through a closure: d/dx [d/dy x**2 * y**2] = 4xy
+    assert ag.jacobian(lambda x: [ag.grad(lambda y: x * x * y * y)(1.5)])(x0) == [[4 * x0 * 1.5]]
+    # hessian (outer) of a grad (inner) of sin(x*y): d/dy = x cos(xy); at y = 1: x cos x;
+    # its second x-derivative: -2 sin x - x cos x
+    h = ag.hessian(lambda x: ag.grad(lambda y: (x * y).sin())(1.0))(0.7)
+    assert h[0][0] == pytest.approx(-2 * math.sin(0.7) - 0.7 * math.cos(0.7), rel=1e-12)

@@ -209,7 +209,7 @@ def test_a_graph_survives_deepcopy_and_pickle(how):
     twin.backward()
     assert all(v.grad == 0.0 for v in (a, b, c, y))
     y.backward()
-    copies = {n.label or n.data: n for n in ag.engine.topological_order(twin) if n.is_leaf}
+    copies = {n.label or n.data: n for n in ag.topological_order(twin) if n.is_leaf}
     assert copies["a"].grad == a.grad and copies[2.0].grad == b.grad
     assert copies[3.0].grad == c.grad
     assert twin.data == y.data and twin.op == y.op == "add"
@@ -217,3 +217,78 @@ def test_a_graph_survives_deepcopy_and_pickle(how):
     assert ag.hessian(lambda u: (u * copies["a"]).tanh())(0.5) == ag.hessian(
         lambda u: (u * a).tanh()
     )(0.5)
+
+
+# -- issue 11: relu(nan), the overflow rule per op, messages, is_leaf --------------------------
+
+def test_relu_keeps_nan_as_leaky_relu_and_abs_do():
+    nan = float("nan")
+    for out in (Value(nan).relu(), ag.relu(nan), Value(nan).leaky_relu(), abs(Value(nan))):
+        assert math.isnan(out.data)
+    assert Value(-0.0).relu().data == 0.0 and Value(-2.0).relu().data == 0.0
+
+
+INF = float("inf")
+# (op, arguments, what the op must do): Python's float operator / math function decides.
+OVERFLOW_RULE = [
+    (lambda a, b: a + b, (1e308, 1e308), INF),
+    (lambda a, b: a - b, (INF, INF), "nan"),
+    (lambda a, b: a * b, (1e308, 1e308), INF),
+    (lambda a, b: a * b, (INF, 0.0), "nan"),
+    (lambda a, b: a / b, (1e308, 1e-308), INF),
+    (lambda a, b: a / b, (1.0, 0.0), ZeroDivisionError),
+    (lambda a, b: a ** b, (1e308, 2.0), OverflowError),
+    (lambda a, b: a.leaky_relu(b), (-1e308, 1e10), -INF),
+    (lambda a: -a, (INF,), -INF),
+    (lambda a: abs(a), (-INF,), INF),
+    (lambda a: a.exp(), (1000.0,), OverflowError),
+    (lambda a: a.log(), (0.0,), ValueError),
+    (lambda a: a.sqrt(), (-1.0,), ValueError),
+    (lambda a: a.tanh(), (INF,), 1.0),
+    (lambda a: a.sigmoid(), (-INF,), 0.0),
+    (lambda a: a.relu(), (INF,), INF),
+    (lambda a: a.softplus(), (1e308,), 1e308),
+    (lambda a: a.sin(), (INF,), ValueError),
+    (lambda a: a.cos(), (INF,), ValueError),
+]
+
+
+@pytest.mark.parametrize("fn, args, expected", OVERFLOW_RULE)
+def test_the_overflow_rule_per_op(fn, args, expected):
+    values = [Value(a) for a in args]
+    if isinstance(expected, type):
+        with pytest.raises(expected):
+            fn(*values)
+        return
+    out = fn(*values).data
+    if expected == "nan":
+        assert math.isnan(out)
+    else:
+        assert out == expected
+
+
+def test_the_overflow_rule_is_stated_in_the_table_and_the_readme():
+    from pathlib import Path
+
+    assert "**The overflow rule**" in ag.ops.__doc__
+    assert "overflow rule" in Path(__file__).parents[2].joinpath("README.md").read_text()
+
+
+def test_messages_of_issue_11():
+    with pytest.raises(TypeError, match=r"got a Value \(use \.data or \.detach\(\)\)"):
+        Value(Value(1.0))
+    with pytest.raises(OverflowError, match=r"add: the number 1000.*too large to convert"):
+        Value(1.0) + 10**400
+    with pytest.raises(ValueError, match=r"sin\(inf\): input outside the domain \(finite x\)"):
+        Value(INF).sin()
+    x = Value(0.0)
+    with ag.detect_anomaly(), pytest.raises(FloatingPointError, match="produced an infinite"):
+        x.sqrt().backward()
+
+
+def test_is_leaf_is_a_property():
+    x = Value(1.0)
+    y = x * 2.0
+    assert x.is_leaf is True and y.is_leaf is False
+    assert not y.is_leaf  # "if v.is_leaf:" now means what it says
+    assert y.item() == 2.0 and type(y.item()) is float

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import Value
-from autograd.engine import topological_order
+from autograd import Value, topological_order
 from autograd.viz import (
     DEFAULT_MAX_NODES,
     Drawing,

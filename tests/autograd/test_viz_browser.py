@@ -19,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from autograd import Value
-from autograd.engine import topological_order
+from autograd import Value, topological_order
 from autograd.viz import draw_dot, to_html
 from nn import MLP
 

@@ -1,0 +1,184 @@
+"""Recording modes: what ops record (``no_grad``, ``enable_grad``, ``detect_anomaly``).
+
+The mode is one context variable read once per op, so it is local to the thread or async task
+that set it, and nests. Each mode switch is a context manager and a decorator, bare
+(``@no_grad``) or called (``@no_grad()``); decorated generator functions and coroutines run
+their whole body in the mode, not just the call that creates them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import os
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, TypeVar
+
+__all__ = ["TRACER", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Mode:
+    """What ops record: parents (``record``), and, under detect_anomaly, creation sites:
+    ``sites[id(node)] = (site, data, op)`` (data and op tell a reused id apart)."""
+
+    __slots__ = ("record", "sites")
+
+    def __init__(self, record: bool, sites: dict[int, Any] | None = None) -> None:
+        self.record = record
+        self.sites = sites
+
+
+RECORD = Mode(True)
+"""The default mode: ops record their parents and local derivatives, nothing else."""
+NO_GRAD = Mode(False)
+"""Ops record nothing: every result is a leaf."""
+MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_mode", default=RECORD)
+_SAVED: contextvars.ContextVar[tuple[Mode, ...]] = contextvars.ContextVar(
+    "autograd_saved_modes", default=()
+)
+"""The modes to restore, innermost last, per thread / task: a mode switch keeps no state of
+its own, so one instance can be entered by overlapping threads and tasks."""
+
+
+TRACER: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_tracer", default=None)
+"""The jit hook: autograd.jit's active tracer while it traces a function, None otherwise. A leaf
+made, a comparison or ``bool`` taken, a ``float``/``int``/``item()`` read on a Value report to
+it (``leaf``, ``branch``, ``concrete``), so data-dependent control flow is guarded or refused."""
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record their parents (outside any ``no_grad`` block)."""
+    return MODE.get().record
+
+
+def recording() -> Mode:
+    """The current mode with recording on (creation sites kept): what a differentiating pass
+    and the functional transforms run in, whatever mode surrounds them."""
+    current = MODE.get()
+    return current if current.record else RECORD
+
+
+class _ModeSwitch:
+    """Base of the context managers that set the recording mode; usable as decorators too,
+    bare or called."""
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        if func is not None:  # used bare, as ``@no_grad``
+            if not callable(func):
+                raise TypeError(f"{cls.__name__}() takes no arguments, got {func!r}")
+            return self(func)
+        return self
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        pass
+
+    def _mode(self) -> Mode:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        mode = self._mode()
+        _SAVED.set((*_SAVED.get(), MODE.get()))
+        MODE.set(mode)
+
+    def __exit__(self, *exc: object) -> None:
+        saved = _SAVED.get()
+        MODE.set(saved[-1])
+        _SAVED.set(saved[:-1])
+
+    def __call__(self, func: F) -> F:
+        kind = type(self)
+        if inspect.isasyncgenfunction(func):
+            raise TypeError(f"{kind.__name__} cannot decorate an async generator function")
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with kind():
+                    return await func(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def run_generator(*args: Any, **kwargs: Any) -> Any:
+                # The mode holds while the generator runs, and not between its steps.
+                gen = func(*args, **kwargs)
+                value: Any = None
+                while True:
+                    with kind():
+                        try:
+                            item = gen.send(value)
+                        except StopIteration as stop:
+                            return stop.value
+                    value = yield item
+
+            return run_generator  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with kind():
+                return func(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+
+class no_grad(_ModeSwitch):
+    """Context manager and decorator: ops inside record no parents (results are leaves).
+
+    Local to the thread or async task that entered it (``contextvars``), and nests::
+
+        >>> from autograd import Value, no_grad
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.parents
+        ()
+    """
+
+    def _mode(self) -> Mode:
+        return NO_GRAD
+
+
+class enable_grad(_ModeSwitch):
+    """Turns recording back on inside a ``no_grad`` block (as ``torch.enable_grad``)."""
+
+    def _mode(self) -> Mode:
+        return recording()
+
+
+class detect_anomaly(_ModeSwitch):
+    """Context manager: a backward pass producing a NaN or infinite gradient raises.
+
+    The ``FloatingPointError`` names the op whose local derivative produced the bad value, the
+    node's label, and the source line where that node was created inside this block. Slower:
+    every node created inside remembers its creation site, and backward checks every product.
+    """
+
+    def _mode(self) -> Mode:
+        current = MODE.get()
+        # Sites are keyed by the node's id, not the node: the block keeps no node alive, so a
+        # long anomaly-checked training loop frees each step's graph as usual (the table
+        # holds one entry per address in use, reused as the allocator reuses them).
+        sites = current.sites if current.sites is not None else {}
+        return Mode(True, sites)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def creation_site() -> str:
+    """The first stack frame outside this package: where the user created a node."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and os.path.dirname(
+        os.path.abspath(frame.f_code.co_filename)
+    ).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:  # pragma: no cover - the interpreter always has a caller frame
+        return "<unknown>"
+    return f'File "{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}'

@@ -1,0 +1,484 @@
+"""The ``Value`` node, and every function that builds one.
+
+**Layout** (the one place it is written; only this module and :mod:`autograd.backprop` read
+the private slots, everything else uses the public accessors below):
+
+======== ==================================================================================
+slot     meaning
+======== ==================================================================================
+data     the float
+grad     the gradient summed over backward passes (0.0; a Value after create_graph; None
+         counts as 0)
+label    a name for drawings
+_op      the op table's record of the op that made the node; None for a leaf
+_p0 _d0  an op applied to one or two arguments: its argument 0 when that is a Value, and
+         d(node)/d(argument) from the forward pass (None, 0.0 otherwise)
+_p1 _d1  the same for argument 1
+_c       such an op's constant argument (a float: ``x * 2.0`` keeps 2.0), the one of _p0/_p1
+         that is None saying which; None when there is none. No tuple per node: the cycle
+         collector tracks one object per binary op
+_many    an op applied to three or more arguments (n-ary ops, custom ops):
+         ``(parents, partials, constants)``: its Value arguments in order (a tuple), their
+         local derivatives (a sequence of floats, read only: a layer's rows may share one),
+         and its constant arguments as ``(positions, values)`` (ascending positions, a range
+         or a tuple, and the floats there; shared by a layer's rows) or None; else None
+_g       scratch of a running backward pass: this pass's gradient; None between passes
+======== ==================================================================================
+
+A binary op therefore makes one object. Nodes never refer to their children and hold no
+closures, so reference counting frees a dropped graph at once.
+
+**Generated fast paths.** The operators and methods (``+ - * / **``, their reflected forms,
+``relu``, ``exp``, ...) are generated at import from the op table's templates
+(:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`): the forward and each local derivative
+are inlined from the table row, and the node is filled by
+:func:`autograd.fastpaths.build_source`, the only text that fills a node. Anything they do not
+cover (other number types, custom ops, recording modes other than the default) goes through
+:func:`apply`, which calls the same table row.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+import os
+from collections.abc import Sequence
+from itertools import compress
+from typing import TYPE_CHECKING, Any, Union
+
+from . import backprop, fastpaths
+from . import ops as _ops
+from .modes import MODE, RECORD, TRACER, Mode, creation_site
+from .ops import Op
+
+__all__ = ["Consts", "Value", "apply", "compile_function", "leaf", "link", "real"]
+
+Number = int | float | numbers.Real
+Scalar = Union["Value", int, float, numbers.Real]
+Consts = tuple[Sequence[int], Sequence[float]]
+"""Constant arguments of a node: their positions (ascending) and their values."""
+
+_ARITH = (ValueError, ZeroDivisionError, OverflowError)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input validation and error messages.
+# ---------------------------------------------------------------------------------------------
+
+def real(x: object, what: str) -> float:
+    """Converts a real number to float, or raises a TypeError (OverflowError for an int out
+    of the float range) naming ``what`` and the value received."""
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(
+                f"{what}: the number {_short(x)} is too large to convert to a float"
+            ) from None
+    if isinstance(x, Value):
+        raise TypeError(f"{what} expects a real number, got a Value (use .data or .detach())")
+    raise TypeError(f"{what} expects a real number or a Value, got {type(x).__name__}: {x!r}")
+
+
+def _short(x: object) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} digits)"
+
+
+def _constant(x: Any, op: Op) -> float:
+    return real(x, op.name)
+
+
+def _shown(xs: Sequence[float]) -> str:
+    return ", ".join(repr(x) for x in xs) if len(xs) <= 6 else f"{len(xs)} inputs"
+
+
+def domain_error(op: Op, xs: Sequence[float], exc: BaseException) -> BaseException:
+    """The exception of a forward pass that ``math`` refused, naming the op and its inputs."""
+    shown = _shown(xs)
+    if not xs:
+        why = f"empty input (needs {op.domain})"
+    elif isinstance(exc, OverflowError):
+        why = "result overflows a float"
+    elif isinstance(exc, ZeroDivisionError):
+        why = "division by zero"
+    else:
+        why = f"input outside the domain ({op.domain})"
+    return type(exc)(f"{op.name}({shown}): {why}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic node building: every path that is not a generated fast path.
+# ---------------------------------------------------------------------------------------------
+
+_new = object.__new__
+
+
+def link(
+    op: Op,
+    data: float,
+    parents: Sequence[Value],
+    partials: Sequence[float],
+    consts: Consts | None,
+    mode: Mode,
+) -> Value:
+    """A node made by ``op`` with these parents, their local derivatives and its constant
+    arguments as ``(positions, values)``; a leaf when there are no parents or mode records
+    nothing. Under detect_anomaly the node's creation site is kept."""
+    if not parents or not mode.record:
+        return leaf(data)
+    if len(parents) + (len(consts[1]) if consts else 0) > 2:
+        ps = parents if type(parents) is tuple else tuple(parents)
+        node = _make(op, data, None, 0.0, None, 0.0, None, (ps, partials, consts))
+    elif len(parents) == 2:
+        node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None)
+    elif not consts:
+        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None)
+    elif consts[0][0] == 0:  # the constant first, the Value second
+        node = _make(op, data, None, 0.0, parents[0], partials[0], consts[1][0], None)
+    else:
+        node = _make(op, data, parents[0], partials[0], None, 0.0, consts[1][0], None)
+    if mode.sites is not None:
+        mode.sites[id(node)] = (creation_site(), data, op)
+    return node
+
+
+def leaf(data: float) -> Value:
+    """A new leaf holding ``data`` (a float): what an op returns under no_grad."""
+    return _make(None, data, None, 0.0, None, 0.0, None, None)
+
+
+def apply(op: Op, args: Sequence[Any]) -> Value:
+    """Runs ``op`` on Values and/or real numbers and returns the output node."""
+    xs: list[float] = []
+    for a in args:
+        xs.append(a.data if type(a) is Value else real(a, op.name))
+    try:
+        data = op.forward(*xs)
+    except _ARITH as exc:
+        if op.custom:  # the user's own error: keep its message and chain it
+            raise type(exc)(f"{op.name}({_shown(xs)}): {exc}") from exc
+        raise domain_error(op, xs, exc) from None
+    if type(data) is not float:
+        data = real(data, f"the forward function of {op.name}")
+    mode = MODE.get()
+    if not mode.record or not any(type(a) is Value for a in args):
+        return leaf(data)
+    return _finish(mode, op, data, args, xs)
+
+
+def _finish(mode: Mode, op: Op, data: float, args: Sequence[Any], xs: Sequence[float]) -> Value:
+    """Links a node whose forward is done: the table's partials for its Value arguments."""
+    partials = op.partials(xs, data)
+    parents: list[Value] = []
+    kept: list[float] = []
+    for i, a in enumerate(args):
+        if type(a) is Value:
+            d = partials[i]
+            if type(d) is not float:
+                d = d.data if type(d) is Value else real(d, f"derivative {i} of {op.name}")
+            parents.append(a)
+            kept.append(d)
+    at = tuple(i for i, a in enumerate(args) if type(a) is not Value)
+    consts = (at, tuple(xs[i] for i in at)) if at else None
+    return link(op, data, parents, kept, consts, mode)
+
+
+def _slow(mode: Mode, op: Op, data: float, args: tuple[Any, ...]) -> Value:
+    """A generated fast path outside the default mode: a leaf under no_grad, otherwise (under
+    detect_anomaly) the generic node with its creation site."""
+    if not mode.record:
+        return leaf(data)
+    return _finish(mode, op, data, args, [a.data if type(a) is Value else a for a in args])
+
+
+def _other(op: Op, args: tuple[Any, ...]) -> Any:
+    """A Value with an operand the fast path does not take: another real number type, or
+    NotImplemented (so Python tries the other operand, then raises its TypeError)."""
+    for a in args:
+        if type(a) is not Value and (not isinstance(a, numbers.Real) or isinstance(a, bool)):
+            return NotImplemented
+    return apply(op, args)
+
+
+def nary(
+    mode: Mode, op: Op, data: float, xs: Sequence[Any], mask: list[bool] | None,
+    consts: Consts | None, partials: Sequence[float],
+) -> Value:
+    """Links an n-ary node from its inputs ``xs``: ``mask`` says which are Values (None: all
+    of them), ``consts`` the others as ``(positions, values)``, ``partials`` the op's
+    bulk partials for every input."""
+    if mask is None:  # (a tuple of floats: the cycle collector soon stops tracking it)
+        ds = partials if type(partials) is tuple else tuple(partials)
+        return link(op, data, xs if type(xs) is tuple else tuple(xs), ds, None, mode)
+    kept = tuple(compress(partials, mask))
+    return link(op, data, tuple(compress(xs, mask)), kept, consts, mode)
+
+
+# ---------------------------------------------------------------------------------------------
+# Code generation from the table rows.
+# ---------------------------------------------------------------------------------------------
+
+_GEN_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<generated>")
+_NS: dict[str, Any] = {
+    **{k: v for k, v in _ops.NAMESPACE.items() if k != "__builtins__"},
+    "__builtins__": builtins,
+    "ARITH": _ARITH,
+    "RECORD": RECORD,
+    "mode_get": MODE.get,
+    "new": _new,
+    "slow": _slow,
+    "other_operand": _other,
+    "constant": _constant,
+    "domain_error": domain_error,
+    "sites_of": creation_site,
+    "tracer_get": TRACER.get,
+}
+
+
+def compile_function(name: str, source: str, **names: Any) -> Any:
+    """Compiles one generated function, whose text :mod:`autograd.fastpaths` built from the op
+    table's templates and identifiers of this package only, in this module's namespace (plus
+    ``names``), and returns it. Nodes it builds follow this module's layout."""
+    namespace = _NS | names
+    eval(compile(source, f"{_GEN_FILE} {name}", "exec"), namespace)
+    _GENERATED.append(namespace)
+    return namespace[name]
+
+
+_GENERATED: list[dict[str, Any]] = []
+"""The globals of every generated function: each learns ``Value`` once the class exists."""
+
+
+def _method(op: Op, name: str, **options: Any) -> Any:
+    source = fastpaths.binary_source(op, name, **options) if op.arity == 2 else \
+        fastpaths.unary_source(op, name)
+    function = compile_function(name, source, OP=op)
+    function.__doc__ = f"{op.doc} (the op table's {op.name!r})."
+    return function
+
+
+_make = compile_function("make", fastpaths.MAKE)
+_init = compile_function("__init__", fastpaths.INIT, real=real)
+
+
+# ---------------------------------------------------------------------------------------------
+# The node.
+# ---------------------------------------------------------------------------------------------
+
+class Value:
+    """A scalar node of a dynamic computation graph.
+
+    Args:
+        data: any real number (int, float, Fraction, NumPy scalar...); stored as a float.
+        label: a name shown in ``repr`` and graph drawings.
+
+    >>> a = Value(2.0, label="a")
+    >>> b = a * a + 3 * a
+    >>> b.backward()
+    >>> b.data, a.grad
+    (10.0, 7.0)
+    """
+
+    __slots__ = fastpaths.LAYOUT
+
+    data: float
+    grad: Any
+    label: str
+    _op: Op | None  # the private slots, for type checkers (their meaning: module docstring)
+    _p0: Value | None
+    _d0: float
+    _p1: Value | None
+    _d1: float
+    _c: float | None
+    _many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None
+    _g: Any
+
+    if TYPE_CHECKING:  # the signature of the generated __init__, for type checkers and editors
+        def __init__(self, data: Number, *, label: str = "") -> None: ...
+    else:
+        __init__ = _init
+
+    # -- public read accessors (what viz, transforms, checkers and compilers use) -------------
+
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node ("" for a leaf)."""
+        op = self._op
+        return op.name if op is not None else ""
+
+    @property
+    def primitive(self) -> Op | None:
+        """The op table's record of the op that made this node (None for a leaf)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Value arguments of the op that made this node, in argument order."""
+        return backprop.parents(self)
+
+    @property
+    def arguments(self) -> tuple[Any, ...]:
+        """The op's full arguments in order: Values and float constants (() for a leaf)."""
+        return backprop.arguments(self)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each parent, as computed in the forward pass."""
+        return tuple(d for _, d in backprop.edges(self))
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when no op made this node (inputs, parameters, detached values, constants)."""
+        return self._op is None
+
+    def item(self) -> float:
+        """The data as a Python float (as ``torch.Tensor.item``)."""
+        tracer = TRACER.get()  # jit hook
+        return self.data if tracer is None else tracer.concrete(self, "item()")  # type: ignore
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut from the graph."""
+        return Value(self.data, label=self.label)
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data!r}"]
+        grad = self.grad
+        if type(grad) is not float or grad != 0.0:
+            parts.append(f"grad={grad!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        return f"Value({', '.join(parts)})"
+
+    # -- jit hook: reading a Value as a Python number or branching on it reports to the active
+    # tracer (TRACER, None outside autograd.jit's traces), which guards or refuses it.
+
+    def __float__(self) -> float:
+        tracer = TRACER.get()
+        return self.data if tracer is None else tracer.concrete(self, "float()")  # type: ignore
+
+    def __int__(self) -> int:
+        tracer = TRACER.get()
+        return int(self.data if tracer is None else tracer.concrete(self, "int()"))
+
+    def __bool__(self) -> bool:
+        result = self.data != 0.0
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "!=", 0.0, result)
+        return result
+
+    # Comparisons look at data only; == and hash stay by identity so nodes key dicts and sets.
+    def __lt__(self, other: Scalar) -> bool:
+        result = self.data < (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<", other, result)
+        return result  # type: ignore[no-any-return]
+
+    def __le__(self, other: Scalar) -> bool:
+        result = self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, "<=", other, result)
+        return result  # type: ignore[no-any-return]
+
+    def __gt__(self, other: Scalar) -> bool:
+        result = self.data > (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">", other, result)
+        return result  # type: ignore[no-any-return]
+
+    def __ge__(self, other: Scalar) -> bool:
+        result = self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.branch(self, ">=", other, result)
+        return result  # type: ignore[no-any-return]
+
+    # -- end of the jit hook
+
+    __hash__ = object.__hash__
+
+    # -- arithmetic and elementary functions: generated from the op table's rows --------------
+
+    if TYPE_CHECKING:
+        # What the generated methods take and return, for type checkers and editors (the
+        # bodies are compiled from the table rows below, so only their signatures live here).
+        def __add__(self, other: Scalar) -> Value: ...
+        def __radd__(self, other: Scalar) -> Value: ...
+        def __sub__(self, other: Scalar) -> Value: ...
+        def __rsub__(self, other: Scalar) -> Value: ...
+        def __mul__(self, other: Scalar) -> Value: ...
+        def __rmul__(self, other: Scalar) -> Value: ...
+        def __truediv__(self, other: Scalar) -> Value: ...
+        def __rtruediv__(self, other: Scalar) -> Value: ...
+        def __pow__(self, other: Scalar) -> Value: ...
+        def __rpow__(self, other: Scalar) -> Value: ...
+        def leaky_relu(self, slope: Scalar = 0.01) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+    else:
+        __add__ = _method(_ops.ADD, "__add__")
+        __radd__ = _method(_ops.ADD, "__radd__", reflected=True)
+        __sub__ = _method(_ops.SUB, "__sub__")
+        __rsub__ = _method(_ops.SUB, "__rsub__", reflected=True)
+        __mul__ = _method(_ops.MUL, "__mul__")
+        __rmul__ = _method(_ops.MUL, "__rmul__", reflected=True)
+        __truediv__ = _method(_ops.DIV, "__truediv__")
+        __rtruediv__ = _method(_ops.DIV, "__rtruediv__", reflected=True)
+        __pow__ = _method(_ops.POW, "__pow__")
+        __rpow__ = _method(_ops.POW, "__rpow__", reflected=True)
+        leaky_relu = _method(_ops.LEAKY_RELU, "leaky_relu", default=" = 0.01")
+        __neg__ = _method(_ops.NEG, "__neg__")
+        __abs__ = _method(_ops.ABS, "__abs__")
+        exp = _method(_ops.EXP, "exp")
+        log = _method(_ops.LOG, "log")
+        sqrt = _method(_ops.SQRT, "sqrt")
+        tanh = _method(_ops.TANH, "tanh")
+        sigmoid = _method(_ops.SIGMOID, "sigmoid")
+        relu = _method(_ops.RELU, "relu")
+        softplus = _method(_ops.SOFTPLUS, "softplus")
+        sin = _method(_ops.SIN, "sin")
+        cos = _method(_ops.COS, "cos")
+
+    def __pos__(self) -> Value:
+        return self
+
+    # -- reverse mode ----------------------------------------------------------------------
+
+    def backward(self, gradient: Scalar = 1.0, *, create_graph: bool = False) -> None:
+        """Adds d(self)/d(node) * gradient to ``.grad`` of every node in self's graph.
+
+        Args:
+            gradient: the seed, d(loss)/d(self); 1.0 for a scalar loss.
+            create_graph: make the gradients Values whose graphs can be differentiated again.
+
+        Passes from several threads over graphs that share nodes take turns (one lock), so each
+        adds its whole gradient. A ``.grad`` of None counts as 0.
+        """
+        seed: Any = gradient
+        if type(seed) is not Value:
+            seed = real(seed, "backward(gradient=...)")
+        elif not create_graph:
+            seed = seed.data
+        backprop.backward(self, seed, create_graph)
+
+
+_NS["Value"] = Value  # for functions compiled from now on
+for _namespace in _GENERATED:
+    _namespace["Value"] = Value

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import autograd
 from autograd import Value, no_grad
 
 from . import datasets, losses
@@ -88,7 +89,14 @@ def train_demo_model(
     return model, X, y, history
 
 
-def _scores(model: Callable[[Any], Any], points: Sequence[Sequence[float]]) -> list[float]:
+def _scores(
+    model: Callable[[Any], Any], points: Sequence[Sequence[float]], *, jit: bool = True
+) -> list[float]:
+    """The model's score at each point: one forward pass compiled once by ``autograd.jit`` and
+    run per point (the parameters are read afresh at each call), or the engine under no_grad."""
+    if jit:
+        score = autograd.jit(lambda point: model(point))
+        return [score(list(p)) for p in points]
     with no_grad():  # forward only: no graph is kept
         return [float(model(list(p))) for p in points]
 
@@ -124,8 +132,12 @@ def plot_decision_boundary(
     *,
     title: str = "",
     resolution: int = 60,
+    jit: bool = True,
 ) -> bool:
     """Draws the sign of ``model``'s score over the data's bounding box, and the data, to a PNG.
+
+    The score is evaluated at ``resolution ** 2`` grid points: with ``jit`` through one compiled
+    forward pass, else in the engine.
 
     matplotlib is imported here (with the Agg backend, so no display is needed), not at module
     import. Returns False, after printing what to install, when matplotlib is missing.
@@ -140,7 +152,7 @@ def plot_decision_boundary(
     y0, y1 = min(ys) - pad, max(ys) + pad
     gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
-    flat = _scores(model, [(a, b) for b in gy for a in gx])
+    flat = _scores(model, [(a, b) for b in gy for a in gx], jit=jit)
     grid = [flat[j * resolution:(j + 1) * resolution] for j in range(resolution)]
     fig, ax = plt.subplots(figsize=(6.0, 4.4), dpi=100)
     try:
@@ -291,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     png = os.path.join(args.out, f"{args.dataset}_boundary.png")
     title = f"{args.dataset}: MLP(2, [16, 16, 1]), {final['accuracy']:.0%} train"
-    if plot_decision_boundary(model, X, y, png, title=title):
+    if plot_decision_boundary(model, X, y, png, title=title, jit=not args.no_jit):
         print(f"wrote {png}")
         curve = os.path.join(args.out, f"{args.dataset}_loss.png")
         plot_loss_curve(history, curve, final=final, title=f"{args.dataset}: training")

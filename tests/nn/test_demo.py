@@ -171,3 +171,15 @@ def test_neuron_graph_colours_parameters_apart_from_inputs(tmp_path):
     # three parameters (two weights and the bias) in the parameter colour, two inputs in the leaf's
     assert svg.count('fill="#ffcdd2"') == 3
     assert svg.count('fill="#bbdefb"') == 2
+
+
+def test_boundary_scores_compiled_equal_the_engine_and_follow_parameter_changes():
+    model = MLP(2, [8, 1], seed=3)
+    points = [(0.1 * i - 1.0, 0.05 * i) for i in range(25)]
+    compiled = demo._scores(model, points, jit=True)
+    assert compiled == demo._scores(model, points, jit=False)
+    assert compiled == [model(list(p)).data for p in points]
+    model.layers[-1].neurons[0].b.data += 1.5  # parameters are read afresh at every call
+    moved = demo._scores(model, points, jit=True)
+    assert moved == demo._scores(model, points, jit=False)
+    assert all(abs(a - (b + 1.5)) < 1e-12 for a, b in zip(moved, compiled, strict=True))

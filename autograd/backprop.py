@@ -125,7 +125,7 @@ def parents(node: Any) -> tuple[Any, ...]:
     if q is not None:
         return (q,)
     many = node._many
-    return () if many is None else many[0]  # type: ignore[no-any-return]
+    return () if many is None else many[0]
 
 
 def edges(node: Any) -> list[tuple[Any, Any]]:

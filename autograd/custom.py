@@ -60,5 +60,5 @@ def custom_op(
     call.__name__ = name
     call.__qualname__ = name
     call.__doc__ = f"Custom op {name!r} of {arity} argument(s)."
-    call.op = op  # type: ignore[attr-defined]
+    call.op = op  # type: ignore[attr-defined]  # mypy allows no new attributes on a function
     return call

@@ -82,15 +82,15 @@ def abs(x: Scalar) -> Value:
 def leaky_relu(x: Scalar, slope: Scalar = 0.01) -> Value:
     """x for x > 0, else slope * x."""
     if isinstance(x, Value):
-        return x.leaky_relu(slope)  # type: ignore[no-any-return]
+        return x.leaky_relu(slope)
     return apply(_ops.LEAKY_RELU, (x, slope))
 
 
 def _as_sequence(xs: Any, what: str) -> Sequence[Any]:
     if type(xs) is list or type(xs) is tuple:
-        return xs  # type: ignore[no-any-return]
+        return xs
     if isinstance(xs, (list, tuple)):
-        return xs  # type: ignore[no-any-return]
+        return xs
     if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__iter__"):
         raise TypeError(f"{what} expects a sequence of Values or numbers, got {type(xs).__name__}")
     return list(xs)
@@ -220,11 +220,12 @@ Args:
 
 def softmax(xs: Sequence[Scalar]) -> list[Value]:
     """exp(x_i) / sum(exp(x)) for each input, stable and accurate for any finite logits."""
-    xs = _as_sequence(xs, "softmax")
-    if not xs:
+    # A new name, its items typed Any (typeshed would type a numbers.Real - float as complex).
+    logits = _as_sequence(xs, "softmax")
+    if not logits:
         raise ValueError("softmax: needs at least one input, got an empty sequence")
     # Shifting by the largest logit (a constant) keeps every exponent <= 0 and log(sum) small.
-    m = max(_split(xs, "softmax")[0])
-    shifted = [x - m for x in xs]
+    m = max(_split(logits, "softmax")[0])
+    shifted = [x - m for x in logits]
     lse = logsumexp(shifted)
     return [exp(z - lse) for z in shifted]

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["TRACER", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
 
@@ -102,7 +102,7 @@ class _ModeSwitch:
                 with kind():
                     return await func(*args, **kwargs)
 
-            return run_async  # type: ignore[return-value]
+            return cast(F, run_async)
         if inspect.isgeneratorfunction(func):
 
             @functools.wraps(func)
@@ -118,14 +118,14 @@ class _ModeSwitch:
                             return stop.value
                     value = yield item
 
-            return run_generator  # type: ignore[return-value]
+            return cast(F, run_generator)
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
             with kind():
                 return func(*args, **kwargs)
 
-        return run  # type: ignore[return-value]
+        return cast(F, run)
 
 
 class no_grad(_ModeSwitch):

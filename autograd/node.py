@@ -69,7 +69,7 @@ def real(x: object, what: str) -> float:
     """Converts a real number to float, or raises a TypeError (OverflowError for an int out
     of the float range) naming ``what`` and the value received."""
     if type(x) is float:
-        return x  # type: ignore[return-value]
+        return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         try:
             return float(x)
@@ -260,7 +260,13 @@ def _method(op: Op, name: str, **options: Any) -> Any:
     return function
 
 
-_make = compile_function("make", fastpaths.MAKE)
+if TYPE_CHECKING:  # the generated builder's signature, for type checkers (slots: see the top)
+    def _make(
+        op: Op | None, data: float, p0: Value | None, d0: float, p1: Value | None, d1: float,
+        c: float | None, many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None,
+    ) -> Value: ...
+else:
+    _make = compile_function("make", fastpaths.MAKE)
 _init = compile_function("__init__", fastpaths.INIT, real=real)
 
 
@@ -337,7 +343,7 @@ class Value:
     def item(self) -> float:
         """The data as a Python float (as ``torch.Tensor.item``)."""
         tracer = TRACER.get()  # jit hook
-        return self.data if tracer is None else tracer.concrete(self, "item()")  # type: ignore
+        return self.data if tracer is None else tracer.concrete(self, "item()")
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut from the graph."""
@@ -359,7 +365,7 @@ class Value:
 
     def __float__(self) -> float:
         tracer = TRACER.get()
-        return self.data if tracer is None else tracer.concrete(self, "float()")  # type: ignore
+        return self.data if tracer is None else tracer.concrete(self, "float()")
 
     def __int__(self) -> int:
         tracer = TRACER.get()
@@ -373,33 +379,35 @@ class Value:
         return result
 
     # Comparisons look at data only; == and hash stay by identity so nodes key dicts and sets.
+    # (< and <= silence mypy's [operator]: typeshed's numbers.Real declares no __gt__/__ge__,
+    # so mypy rejects float < Real; at run time the Real's own __gt__ answers, as for >.)
     def __lt__(self, other: Scalar) -> bool:
-        result = self.data < (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data < (other.data if type(other) is Value else other)  # type: ignore[operator]
         tracer = TRACER.get()
         if tracer is not None:
             tracer.branch(self, "<", other, result)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def __le__(self, other: Scalar) -> bool:
-        result = self.data <= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data <= (other.data if type(other) is Value else other)  # type: ignore[operator]
         tracer = TRACER.get()
         if tracer is not None:
             tracer.branch(self, "<=", other, result)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def __gt__(self, other: Scalar) -> bool:
-        result = self.data > (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data > (other.data if type(other) is Value else other)
         tracer = TRACER.get()
         if tracer is not None:
             tracer.branch(self, ">", other, result)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def __ge__(self, other: Scalar) -> bool:
-        result = self.data >= (other.data if type(other) is Value else other)  # type: ignore
+        result = self.data >= (other.data if type(other) is Value else other)
         tracer = TRACER.get()
         if tracer is not None:
             tracer.branch(self, ">=", other, result)
-        return result  # type: ignore[no-any-return]
+        return result
 
     # -- end of the jit hook
 

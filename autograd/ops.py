@@ -159,7 +159,7 @@ class Op:
         self._bulk: str | None = None
         self._derivatives = derivatives
         self._partial_fns: tuple[Callable[..., Any], ...] = ()
-        self._partials_fn: Callable[..., Any] | None = None
+        self._partials_fn: Callable[..., Sequence[Any]] | None = None
 
     @classmethod
     def row(
@@ -360,8 +360,8 @@ class Op:
             return [d(*args) for d in self._derivatives]
         assert self._partials_fn is not None
         if self.nary:
-            return self._partials_fn(args, out)  # type: ignore[no-any-return]
-        return self._partials_fn(*args, out)  # type: ignore[no-any-return]
+            return self._partials_fn(args, out)
+        return self._partials_fn(*args, out)
 
     @property
     def rule(self) -> str:

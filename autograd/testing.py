@@ -300,7 +300,7 @@ class Expression:
 
 @st.composite
 def _points(
-    draw: Callable[..., Any], e: Expression, low: float, high: float, max_value: float
+    draw: st.DrawFn, e: Expression, low: float, high: float, max_value: float
 ) -> tuple[float, ...]:
     coordinate = st.floats(low, high, allow_nan=False, allow_infinity=False)
     for _ in range(8):
@@ -378,7 +378,7 @@ def _nodes(
     nary_args = {op.name: _nary_args(op, children, constants) for op in ops if op.nary}
 
     @st.composite
-    def node(draw: Callable[..., Any]) -> _Node:
+    def node(draw: st.DrawFn) -> _Node:
         op = draw(st.sampled_from(ops))
         if op.nary:
             return _Apply(op, draw(nary_args[op.name]))
@@ -407,7 +407,7 @@ def _nary_args(
     op: Op, children: st.SearchStrategy[_Node], constants: bool
 ) -> st.SearchStrategy[list[_Node]]:
     @st.composite
-    def args(draw: Callable[..., Any]) -> list[_Node]:
+    def args(draw: st.DrawFn) -> list[_Node]:
         def item() -> _Node:
             if constants and draw(st.booleans()):
                 return _Const(draw(st.sampled_from(_CONSTANTS)))
@@ -532,7 +532,7 @@ def expressions_with_inputs(
     )
 
     @st.composite
-    def pairs(draw: Callable[..., Any]) -> tuple[Expression, tuple[float, ...]]:
+    def pairs(draw: st.DrawFn) -> tuple[Expression, tuple[float, ...]]:
         e = draw(strategy)
         return e, draw(e.inputs())
 

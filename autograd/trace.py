@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
+from types import FrameType
 from typing import Any
 
 from .backprop import topological_order
@@ -38,11 +39,11 @@ class ConcretizationError(TypeError):
 
 def user_site() -> tuple[str, int, str]:
     """(file, line, function) of the innermost frame outside the ``autograd`` package."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
         _PACKAGE_DIR + os.sep
     ):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     if frame is None:  # pragma: no cover - the interpreter always has a caller frame
         return ("<unknown>", 0, "<unknown>")
     return (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)

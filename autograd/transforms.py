@@ -116,6 +116,7 @@ def _differentiate(
                 args_list[i] = w
             out = f(*args_list, **kwargs)
             grads = _gradients(out, wrt, create_graph=nested, who=who)
+        value: Value | float
         if nested:
             grads = [g if type(g) is Value else Value(g) for g in grads]
             value = out if type(out) is Value else Value(out)
@@ -147,6 +148,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
     def gradient(*args: Any, **kwargs: Any) -> Any:
         return run(*args, **kwargs)[1]
 
+    # The marker jit reads; [attr-defined]: mypy allows no new attributes on a function.
     gradient.__autograd_transform__ = ("grad", f, argnums)  # type: ignore[attr-defined]
     return gradient
 

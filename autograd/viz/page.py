@@ -6,7 +6,7 @@ style ``page.css``, files of this package read with ``importlib.resources``.
 
 Labels are user text and the page is HTML, so nothing user-made is pasted into markup: the
 SVG comes from Graphviz, which writes text as XML character data with ``<``, ``>`` and ``&``
-escaped (and :mod:`autograd.viz.draw` has escaped it for DOT before); the facts the script
+escaped (and :mod:`autograd.viz.labels` has escaped it for DOT before); the facts the script
 reads (labels, numbers) travel in a ``<script type="application/json">`` block with every
 ``<``, ``>`` and ``&`` written as a JSON ``\\u`` escape, so no ``</script>`` can close it; and
 the script puts them on screen with ``textContent`` only. A Content-Security-Policy allows no
@@ -25,8 +25,9 @@ from typing import Any
 
 from ..backprop import topological_order
 from ..node import Value
-from .draw import draw_dot, to_svg
+from .draw import draw_dot
 from .render import DEFAULT_TIMEOUT, write_atomic
+from .svg import to_svg
 
 __all__ = ["to_html"]
 

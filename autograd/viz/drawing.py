@@ -16,7 +16,8 @@ from typing import Any
 import graphviz
 
 from ..node import Value
-from .render import DEFAULT_TIMEOUT, RendererNotFoundError, render, render_svg, write_atomic
+from .files import write_atomic
+from .render import DEFAULT_TIMEOUT, RendererNotFoundError, render, render_svg
 
 __all__ = ["Drawing"]
 

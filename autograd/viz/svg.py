@@ -13,7 +13,8 @@ import graphviz
 
 from ..node import Value
 from .draw import draw_dot
-from .render import DEFAULT_TIMEOUT, render_svg, write_atomic
+from .files import write_atomic
+from .render import DEFAULT_TIMEOUT, render_svg
 
 __all__ = ["to_svg"]
 

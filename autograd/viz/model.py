@@ -61,21 +61,8 @@ def draw_model(model: Any, *, rankdir: str = "LR", show_grad: bool = True) -> Dr
     g.nodes["input"] = {"kind": "input", "label": f"{nin} inputs"}
     previous, previous_names = "input", ["input"]
     for i, (lin, neurons, activation) in enumerate(layers):
-        nparams = sum(len(_neuron_params(n)) for n in neurons)
-        title = escape(f"layer {i + 1}: {lin} \u2192 {len(neurons)}, "
-                        f"{activation or 'linear'}\n{nparams:,} parameters", limit=200)
-        add(f'\tsubgraph cluster_{i} {{\n\t\tlabel="{title}" style="rounded,filled" '
-            f'color="#90a4ae" fillcolor="#f5f7f8"\n')
-        names = [f"n{i}_{j}" for j in range(len(neurons))]
-        for j, name in enumerate(names):
-            fill = shade(norms[i][j], largest) if show_grad else "#ffffff"
-            add(f'\t\t{name} [label="" shape=circle width=0.25 fixedsize=true '
-                f'fillcolor="{fill}" color="#616161"]\n')
-            g.nodes[name] = {"kind": "neuron", "label": f"layer {i + 1} neuron {j + 1}",
-                             "op": activation or "linear", "inputs": lin,
-                             "weight_grad_norm": norms[i][j]}
-            g.edges.extend((tail, name) for tail in previous_names)
-        add("\t}\n")
+        names = _write_layer(g, i, lin, neurons, activation, norms[i],
+                             largest if show_grad else None, previous_names)
         head = names[len(names) // 2]
         tail_attr = "" if previous == "input" else f" ltail=cluster_{i - 1}"
         add(f"\t{previous} -> {head} [lhead=cluster_{i}{tail_attr} penwidth=2]\n")
@@ -92,5 +79,29 @@ def draw_model(model: Any, *, rankdir: str = "LR", show_grad: bool = True) -> Dr
     return g
 
 
+def _write_layer(g: Drawing, i: int, nin: int, neurons: list[Any], activation: str | None,
+                 norms: list[float], largest: float | None, inputs: list[str]) -> list[str]:
+    """Layer ``i`` as a titled cluster with a dot per neuron, shaded by its gradient norm
+    against ``largest`` (white when ``None``); returns the dots' names."""
+    add = g.body.append
+    nparams = sum(len(_neuron_params(n)) for n in neurons)
+    title = escape(f"layer {i + 1}: {nin} \u2192 {len(neurons)}, "
+                   f"{activation or 'linear'}\n{nparams:,} parameters", limit=200)
+    add(f'\tsubgraph cluster_{i} {{\n\t\tlabel="{title}" style="rounded,filled" '
+        f'color="#90a4ae" fillcolor="#f5f7f8"\n')
+    names = [f"n{i}_{j}" for j in range(len(neurons))]
+    for j, name in enumerate(names):
+        fill = shade(norms[j], largest) if largest is not None else "#ffffff"
+        add(f'\t\t{name} [label="" shape=circle width=0.25 fixedsize=true '
+            f'fillcolor="{fill}" color="#616161"]\n')
+        g.nodes[name] = {"kind": "neuron", "label": f"layer {i + 1} neuron {j + 1}",
+                         "op": activation or "linear", "inputs": nin,
+                         "weight_grad_norm": norms[j]}
+        g.edges.extend((tail, name) for tail in inputs)
+    add("\t}\n")
+    return names
+
+
 def _neuron_params(neuron: Any) -> list[Value]:
+    """A neuron's parameters: its weights, then its bias."""
     return [*neuron.w, neuron.b]

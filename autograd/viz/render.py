@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import atexit
 import math
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
+from typing import Any
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -47,7 +46,6 @@ __all__ = [
     "render",
     "render_svg",
     "renderer_name",
-    "write_atomic",
 ]
 
 #: Seconds a render may take by default before it is stopped.
@@ -105,6 +103,10 @@ class _Wasm:
         config = wasmtime.Config()
         config.epoch_interruption = True
         config.max_wasm_stack = WASM_STACK
+        try:  # wasmtime's own cache of compiled code: 0.6 s -> 0.01 s from a process's 2nd run
+            config.cache = True
+        except wasmtime.WasmtimeError:  # no usable cache folder: compile every time
+            pass
         self.engine = wasmtime.Engine(config)
         self.module = wasmtime.Module(self.engine, wasm)
         self._clock_lock = threading.Lock()
@@ -162,29 +164,7 @@ class _Wasm:
         self._start_clock()
         start = time.monotonic()
         try:
-            instance = linker.instantiate(store, self.module)
-            exports = instance.exports(store)
-            memory, malloc = exports["memory"], exports["malloc"]
-
-            def put(text: str) -> int:
-                data = text.encode("utf-8") + b"\0"
-                addr: int = malloc(store, len(data))
-                if not addr:
-                    raise MemoryError("the embedded renderer ran out of memory")
-                memory.write(store, data, addr)
-                return addr
-
-            out_len = malloc(store, 4)
-            result = exports["graphviz_render"](
-                store, put(source), put(fmt), put("dot"), out_len
-            )
-            if not result:
-                err = exports["graphviz_last_error"](store)
-                raw = bytes(memory.read(store, err, err + 4096)) if err else b""
-                message = raw.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
-                raise _Rejected(message or "Graphviz could not lay out the graph")
-            size = int.from_bytes(memory.read(store, out_len, out_len + 4), "little")
-            return bytes(memory.read(store, result, result + size))
+            return self._run(store, linker, source, fmt)
         except wasmtime.Trap as exc:
             if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                 raise _Expired(time.monotonic() - start) from exc
@@ -194,6 +174,33 @@ class _Wasm:
         finally:
             self._stop_clock()
             store.close()  # the instance's memory goes now, not at the next collection
+
+    def _run(self, store: Any, linker: Any, source: str, fmt: str) -> bytes:
+        """One call of Graphviz in a new instance in ``store``: the strings copied in, the
+        output copied out; raises ``_Rejected`` with Graphviz's message when it fails."""
+        instance = linker.instantiate(store, self.module)
+        exports = instance.exports(store)
+        memory, malloc = exports["memory"], exports["malloc"]
+
+        def put(text: str) -> int:
+            data = text.encode("utf-8") + b"\0"
+            addr: int = malloc(store, len(data))
+            if not addr:
+                raise MemoryError("the embedded renderer ran out of memory")
+            memory.write(store, data, addr)
+            return addr
+
+        out_len = malloc(store, 4)
+        result = exports["graphviz_render"](
+            store, put(source), put(fmt), put("dot"), out_len
+        )
+        if not result:
+            err = exports["graphviz_last_error"](store)
+            raw = bytes(memory.read(store, err, err + 4096)) if err else b""
+            message = raw.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+            raise _Rejected(message or "Graphviz could not lay out the graph")
+        size = int.from_bytes(memory.read(store, out_len, out_len + 4), "little")
+        return bytes(memory.read(store, result, result + size))
 
 
 class _Rejected(Exception):
@@ -270,6 +277,7 @@ def graph_size(source: str) -> tuple[int, int]:
 
 
 def _timeout_error(source: str, timeout: float, backend: str) -> RenderTimeoutError:
+    """The error for a render past ``timeout``: the graph's size, and how to draw less."""
     nodes, edges = graph_size(source)
     return RenderTimeoutError(
         f"rendering stopped after {timeout:g} s (timeout={timeout:g}): the graph has "
@@ -284,6 +292,7 @@ def _timeout_error(source: str, timeout: float, backend: str) -> RenderTimeoutEr
 
 
 def _check_timeout(timeout: float) -> float:
+    """``timeout`` checked: a positive number of seconds (``math.inf``: no limit)."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
     if not timeout > 0:  # also refuses nan
@@ -296,6 +305,7 @@ def _check_timeout(timeout: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 def _render_with_dot(dot: str, source: str, fmt: str, timeout: float) -> bytes:
+    """Renders with the system ``dot`` at path ``dot``, a subprocess killed past ``timeout``."""
     try:
         proc = subprocess.run(
             [dot, f"-T{fmt}"],
@@ -330,6 +340,8 @@ def _on_render_thread(renderer: _Wasm, source: str, fmt: str, timeout: float) ->
 
 
 def _render_with_wasm(source: str, fmt: str, timeout: float) -> bytes:
+    """Renders with the embedded Graphviz; its failures become the public exceptions, each
+    saying what to do."""
     renderer = _wasm_renderer()
     try:
         return _on_render_thread(renderer, source, fmt, timeout)
@@ -378,32 +390,3 @@ def render(source: str, fmt: str = "svg", *, timeout: float = DEFAULT_TIMEOUT) -
 def render_svg(source: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Lays out DOT ``source`` and returns the SVG document as text (see :func:`render`)."""
     return render(source, "svg", timeout=timeout).decode("utf-8")
-
-
-def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
-    """Writes ``text`` (UTF-8) to ``path`` so readers see the old file or the new, never half.
-
-    The text goes to a temporary file in the same directory, is flushed to disk, then renamed
-    over ``path``. A file being replaced keeps its permission bits; a new one gets 0o644.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

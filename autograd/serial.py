@@ -59,9 +59,9 @@ def ancestors(root: Any, known: Container[int]) -> list[Any]:
     return order
 
 
-def blank(cls: type) -> Any:
+def blank(cls: type[Any]) -> Any:
     """A node of class ``cls`` with no slot set: what the pickler makes before its state."""
-    return cls.__new__(cls)
+    return object.__new__(cls)
 
 
 _ARGS: dict[type, tuple[type]] = {}

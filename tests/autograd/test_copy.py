@@ -171,7 +171,7 @@ def test_custom_ops_travel_by_reference_and_stay_one_record(how):
 
 def test_a_lambda_custom_op_cannot_be_pickled_and_nothing_is_left_behind():
     square = ag.custom_op(lambda t: t * t, lambda t: 2 * t, name="square")
-    x, y = _chain(DEEP // 10)
+    _, y = _chain(DEEP // 10)
     top = square(y)
     with pytest.raises((pickle.PicklingError, AttributeError), match="lambda"):
         pickle.dumps(top)

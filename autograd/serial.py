@@ -11,6 +11,14 @@ Gradients that are Values (after ``create_graph``) are graphs reaching back into
 being written, so they are written after the whole list, by its root: one level of nesting
 per order of differentiation, not per node.
 
+Which nodes a pickler has written is known per thread, for as long as that pickler keeps its
+memo (to the end of ``pickle.dumps``). One limit: while a ``Pickler`` object that wrote part of
+a graph is kept alive, another pickler in the same thread writing the same graph is told those
+nodes are written, and recurses through them (its result is still exact). And a pure-Python
+pickler (``pickle._Pickler``, dill) that failed mid-graph keeps its records while its traceback
+lives: a dump in that window may write a node it had read ahead without a gradient that is a
+Value. The C pickler (``pickle.dumps``) drops them as the error leaves it.
+
 This module, :mod:`autograd.node` and :mod:`autograd.backprop` read the node's private slots
 (layout: :mod:`autograd.node`); nothing here imports ``Value``.
 """

@@ -8,6 +8,7 @@ import copy
 import io
 import math
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -113,6 +114,16 @@ def test_a_pickler_kept_for_several_dumps_keeps_identity_across_them():
     y2 = unpickler.load()
     x2 = unpickler.load()
     assert ag.topological_order(y2)[0] is x2
+
+
+def test_threads_pickling_one_graph_at_once():
+    """Each thread's pickler keeps its own record of what it wrote."""
+    x, y = _chain(DEEP // 10)
+    with ThreadPoolExecutor(4) as pool:
+        loaded = list(pool.map(lambda _: pickle.loads(pickle.dumps((x, y))), range(8)))
+    for x2, y2 in loaded:
+        y2.backward()
+        assert ag.topological_order(y2)[0] is x2 and x2.grad == 10_001
 
 
 @pytest.mark.parametrize("how", COPIES)

@@ -192,6 +192,27 @@ def test_a_lambda_custom_op_cannot_be_pickled_and_nothing_is_left_behind():
     assert ag.topological_order(twin)[0].grad == 10_001
 
 
+def test_a_dump_failing_mid_graph_leaves_no_record_behind():
+    """The failing node comes first in the root's list, the rest of the graph after it: a
+    later dump of that rest writes every node whole, gradients that are Values included."""
+    square = ag.custom_op(lambda t: t * t, lambda t: 2 * t, name="square")
+    x = Value(0.9, label="x")
+    first = x * x  # the node after the failing one in the root's list: read ahead
+    rest = first.sin()
+    for _ in range(DEEP // 20):
+        rest = (rest * x).sin()
+    top = square(x) + rest
+    top.backward(create_graph=True)
+    with pytest.raises((pickle.PicklingError, AttributeError), match="lambda"):
+        pickle.dumps(top)
+    alone = _pickled(first)
+    assert isinstance(alone.grad, Value) and alone.grad.data == first.grad.data
+    twin = _pickled(rest)
+    assert isinstance(twin.grad, Value) and twin.grad.data == rest.grad.data
+    assert [n.grad.data for n in ag.topological_order(twin)] == [
+        n.grad.data for n in ag.topological_order(rest)]
+
+
 @pytest.mark.parametrize("how", COPIES)
 def test_create_graph_gradients_travel_and_differentiate_again(how):
     """After backward(create_graph=True) every .grad is a Value whose graph reaches back into

@@ -1,7 +1,8 @@
 """The ``Value`` node, and every function that builds one.
 
-**Layout** (the one place it is written; only this module and :mod:`autograd.backprop` read
-the private slots, everything else uses the public accessors below):
+**Layout** (the one place it is written; only this module, :mod:`autograd.backprop` and
+:mod:`autograd.serial` (pickling, copying) read the private slots, everything else uses the
+public accessors below):
 
 ======== ==================================================================================
 slot     meaning
@@ -46,7 +47,7 @@ from collections.abc import Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, Any, Union
 
-from . import backprop, fastpaths
+from . import backprop, fastpaths, serial
 from . import ops as _ops
 from .modes import MODE, RECORD, TRACER, Mode, creation_site
 from .ops import Op
@@ -485,6 +486,20 @@ class Value:
         elif not create_graph:
             seed = seed.data
         backprop.backward(self, seed, create_graph)
+
+    # -- pickling and copying: iterative at any depth (autograd.serial) -------------------
+
+    def __reduce__(self) -> Any:
+        return serial.reduce_node(self)
+
+    def __setstate__(self, state: Any) -> None:
+        serial.restore_node(self, state)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        return serial.deepcopy_node(self, memo)  # type: ignore[no-any-return]
+
+    def __copy__(self) -> Value:
+        return serial.copy_node(self)  # type: ignore[no-any-return]
 
 
 _NS["Value"] = Value  # for functions compiled from now on

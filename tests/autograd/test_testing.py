@@ -11,7 +11,9 @@ from autograd import OPS, Value, gradcheck, topological_order
 from autograd.testing import Expression, _Apply, _Const, _Var, expressions, expressions_with_inputs
 
 # The names the printed formulas call, for evaluating them back.
-NAMESPACE = {name: getattr(autograd, name) for name in autograd.__all__}
+# autograd's names, with sum and abs (attributes only: __all__ leaves them out so that a star
+# import shadows no builtin, but printed formulas mean autograd's sum, not the builtin).
+NAMESPACE = {name: getattr(autograd, name) for name in (*autograd.__all__, "sum", "abs")}
 
 
 def collect(strategy, n):

@@ -403,13 +403,10 @@ def gradgradcheck(
 
     Args:
         f: takes ``len(inputs)`` scalars (Values) and returns one scalar.
-        inputs: the point, one finite real number (or Value, whose data is used) per argument.
-        eps: the finite-difference step.
-        atol: absolute tolerance per entry.
-        rtol: tolerance relative to the numeric estimate.
+        inputs, eps, atol, rtol: as for :func:`gradcheck`.
 
     Returns:
-        ``True`` when every entry agrees.
+        ``True`` when every Hessian entry agrees.
 
     Raises:
         GradcheckError: a Hessian entry (or a create_graph gradient) disagrees; the message

@@ -76,6 +76,8 @@ _RESERVED = ("epoch", "loss", "lr")
 
 def _correct(out: Any, label: Any) -> bool:
     row = as_sequence(out) if not isinstance(out, Value) else None
+    if row is not None and len(row) == 1:  # a row of one output: by sign, not argmax (always 0)
+        out, row = row[0], None
     if row is not None:
         best = max(range(len(row)), key=lambda k: float(row[k]))
         return bool(best == label)

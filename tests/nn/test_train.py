@@ -160,6 +160,12 @@ def test_multi_output_accuracy_is_argmax():
     assert accuracy([Value(0.5), Value(-0.5)], [0, 1]) == 0.0
 
 
+def test_a_row_of_one_output_is_judged_by_sign_not_argmax():
+    # argmax of a single output is always 0: every label 1 would count as wrong
+    assert accuracy([[0.5], [Value(2.0)], [-0.5]], [1, 1, 0]) == 1.0
+    assert accuracy([[0.5], [-0.5]], [0, 1]) == 0.0
+
+
 def test_progress_bar_on_stderr_only_when_asked(capsys):
     X, y, model = _problem()
     opt = Adam(model.parameters(), lr=0.01)

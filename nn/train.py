@@ -463,7 +463,9 @@ def fit(
         progress: show a progress bar (``tqdm.auto``: a widget in notebooks) with the
             epoch's figures.
         seed: int or ``random.Random`` for shuffling mini-batches (each epoch reshuffles);
-            full-batch training never shuffles.
+            ``None`` draws one from the global ``random`` state, as the models' ``seed=None``
+            does (so ``random.seed`` makes a run repeatable). Full-batch training never
+            shuffles.
         validation_data: ``(X_val, y_val)``, measured after every epoch as ``val_loss`` and
             ``val_`` + each metric.
         metrics: ``None`` (accuracy for classification losses), or a list of ``"accuracy"``
@@ -510,7 +512,7 @@ def fit(
         if pair is None or len(pair) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
         val = _read_data(pair[0], pair[1], who, prefix="validation ")
-    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    rng = _shuffler(seed)
     n = len(xs)
     batch = n if batch_size is None else min(batch_size, n)
     order = list(range(n))
@@ -577,6 +579,19 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _shuffler(seed: Any) -> random.Random:
+    """The generator that shuffles the batches: ``seed`` itself when a ``random.Random``, else
+    one seeded by the int, or by the global ``random`` state for ``None``."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random(random.getrandbits(64))
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"fit: seed must be an int, a random.Random or None, "
+                        f"got {type(seed).__name__}")
+    return random.Random(seed)
 
 
 def _check_callbacks(callbacks: Any) -> list[Callback]:

@@ -131,6 +131,15 @@ def test_minibatches_are_seeded_and_loss_is_sample_weighted():
     assert run(5) == run(5)
     assert run(5)[1] != run(6)[1]  # a different shuffle, different updates
 
+    # seed=None draws from the global random state, as MLP(seed=None) does: random.seed
+    # makes the shuffles repeatable
+    random.seed(11)
+    first = run(None)
+    random.seed(11)
+    assert run(None) == first
+    with pytest.raises(TypeError, match="seed must be an int"):
+        run("5")
+
     # batch_size >= n is full-batch: no shuffling, same as batch_size=None
     a, b = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
     for model, bs in ((a, None), (b, 1000)):

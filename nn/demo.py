@@ -7,7 +7,8 @@ Trains ``MLP(2, [16, 16, 1])`` with the hinge loss and Adam on ``moons`` (or ``c
 
 - ``<dataset>_boundary.png``: the decision boundary over the data (needs matplotlib, the
   ``demo`` extra; without it the demo says what to install and carries on);
-- ``<dataset>_loss.png``: the loss and accuracy after each step (matplotlib too);
+- ``<dataset>_loss.png``: the loss and accuracy of each epoch, then of the final model
+  (matplotlib too);
 - ``neuron_graph.svg``: the computation graph of one first-layer neuron on one sample, with its
   gradients (rendered by :func:`autograd.viz.to_svg`, no system Graphviz needed).
 

@@ -58,7 +58,10 @@ class EarlyStopping(Callback):
     weights it had at the end of its best epoch when training ends, whether it stopped early or
     ran all its epochs (Keras restores only after an early stop; keeping the last weights when
     a better epoch exists is rarely what is wanted). The optimizer's state is not rewound, and
-    nothing is restored when ``fit`` raises (a non-finite loss, an interrupt).
+    nothing is restored when ``fit`` raises (a non-finite loss, an interrupt). Only the ``val_``
+    figures are measured on those end-of-epoch weights: ``loss`` and the training metrics are
+    measured during the epoch, before its updates (see :mod:`nn.train`), so the weights restored
+    for the best ``loss`` are that epoch's updates past the ones that scored it.
 
     After training, ``best``, ``best_epoch`` and ``stopped_epoch`` (``None`` if it ran to the
     end) say what happened.

@@ -41,7 +41,9 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types:
         edges: the data flow between DOT nodes as ``(tail, head)`` names, including the links
             a collapsed drawing summarises into one edge.
         root_name: the DOT node of the output.
-        timeout: seconds ``render``/``pipe``/``view`` allow the layout (default 30).
+        timeout: seconds the layout may take (default 30) in the inline display and in
+            ``render``/``pipe``/``view`` through the embedded renderer (with system ``dot``,
+            those three are ``graphviz``'s own, which set no limit).
     """
 
     values_drawn: int = 0
@@ -162,4 +164,4 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types:
 
     def _svg(self) -> str:
         """The SVG shown inline: rendered as :func:`autograd.viz.to_svg` renders a graph."""
-        return render_svg(self.source, timeout=DEFAULT_TIMEOUT)
+        return render_svg(self.source, timeout=self.timeout)

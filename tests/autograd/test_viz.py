@@ -650,6 +650,24 @@ def test_jupyter_mimebundle_renders_svg_without_system_graphviz(no_system_dot: N
     assert g._repr_svg_() == bundle["image/svg+xml"]
 
 
+def test_inline_display_allows_the_drawings_own_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A big graph's drawing given more time must get it when Jupyter displays it, too.
+    import autograd.viz.drawing as drawing_module
+
+    asked: list[float] = []
+
+    def fake_render_svg(source: str, *, timeout: float) -> str:
+        asked.append(timeout)
+        return "<svg></svg>"
+
+    monkeypatch.setattr(drawing_module, "render_svg", fake_render_svg)
+    g = draw_dot(Value(2.0) * 3.0)
+    g.timeout = 120.0
+    g._repr_svg_()
+    g._repr_mimebundle_()
+    assert asked == [120.0, 120.0]
+
+
 def test_ipython_display_formatter_uses_the_bundle(no_system_dot: None) -> None:
     from IPython.core import formatters  # ipykernel, in the dev extra, brings IPython
 

@@ -512,9 +512,9 @@ def fit(
         if pair is None or len(pair) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
         val = _read_data(pair[0], pair[1], who, prefix="validation ")
-    rng = _shuffler(seed)
     n = len(xs)
     batch = n if batch_size is None else min(batch_size, n)
+    rng = _shuffler(seed, draw=batch < n)
     order = list(range(n))
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]] = functools.partial(
         _train_step, model, loss, optimizer)
@@ -581,13 +581,14 @@ def fit(
     return history
 
 
-def _shuffler(seed: Any) -> random.Random:
+def _shuffler(seed: Any, *, draw: bool) -> random.Random:
     """The generator that shuffles the batches: ``seed`` itself when a ``random.Random``, else
-    one seeded by the int, or by the global ``random`` state for ``None``."""
+    one seeded by the int, or for ``None`` by the global ``random`` state (read only when
+    ``draw``: full-batch training never shuffles and leaves that state alone)."""
     if isinstance(seed, random.Random):
         return seed
     if seed is None:
-        return random.Random(random.getrandbits(64))
+        return random.Random(random.getrandbits(64) if draw else 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"fit: seed must be an int, a random.Random or None, "
                         f"got {type(seed).__name__}")

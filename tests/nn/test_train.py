@@ -139,6 +139,12 @@ def test_minibatches_are_seeded_and_loss_is_sample_weighted():
     assert run(None) == first
     with pytest.raises(TypeError, match="seed must be an int"):
         run("5")
+    # full-batch training never shuffles, and leaves the global random state alone
+    state = random.getstate()
+    model = MLP(2, [4, 1], seed=0)
+    fit(model, X, y, loss=losses.binary_cross_entropy_with_logits,
+        optimizer=SGD(model.parameters(), lr=0.1), epochs=2, progress=False)
+    assert random.getstate() == state
 
     # batch_size >= n is full-batch: no shuffling, same as batch_size=None
     a, b = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)

@@ -16,8 +16,9 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
 
     The text goes to a temporary file in the same directory, is flushed to disk, then renamed
     over ``path``. A file being replaced keeps its permission bits; a new one gets 0o644.
+    Through a symlink, the file it points to is replaced and the link kept.
     """
-    path = os.fspath(path)
+    path = os.path.realpath(os.fspath(path))
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777

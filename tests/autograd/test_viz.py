@@ -606,6 +606,20 @@ def test_concurrent_renders_are_safe(no_system_dot: None) -> None:
     assert [len(svg_groups(s, "node")) for s in results] == [2 * (21 + i) - 1 for i in range(12)]
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_writing_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    # The file the link points to gets the new text; the link is not replaced by a file.
+    from autograd.viz.files import write_atomic
+
+    (tmp_path / "docs").mkdir()
+    target = tmp_path / "docs" / "graph.svg"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "graph.svg"
+    link.symlink_to(target)
+    write_atomic(link, "new")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new"
+
+
 def test_invalid_dot_raises_render_error(no_system_dot: None) -> None:
     import graphviz
 

@@ -232,6 +232,7 @@ _NS: dict[str, Any] = {
     "new": _new,
     "slow": _slow,
     "other_operand": _other,
+    "apply": apply,
     "constant": _constant,
     "domain_error": domain_error,
     "sites_of": creation_site,

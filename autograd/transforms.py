@@ -110,10 +110,15 @@ def _differentiate(
                 )
         with _transform_call() as inside:
             nested = inside or any(type(a) is Value for a in (*args, *kwargs.values()))
+            # One variable per argument, however argnums names it (0 and -1 of one argument,
+            # or 0 twice): each entry of argnums then gets the whole derivative.
+            positions = [i % len(args) for i in indices]
+            unique = list(dict.fromkeys(positions))
+            variables = dict(zip(unique, _variables(args, unique, who), strict=True))
             args_list = list(args)
-            wrt = _variables(args, indices, who)
-            for i, w in zip(indices, wrt, strict=True):
+            for i, w in variables.items():
                 args_list[i] = w
+            wrt = [variables[i] for i in positions]
             out = f(*args_list, **kwargs)
             grads = _gradients(out, wrt, create_graph=nested, who=who)
         value: Value | float

@@ -60,7 +60,9 @@ def recording() -> Mode:
     """The current mode with recording on (creation sites kept): what a differentiating pass
     and the functional transforms run in, whatever mode surrounds them."""
     current = MODE.get()
-    return current if current.record else RECORD
+    if current.record:
+        return current
+    return RECORD if current.sites is None else Mode(True, current.sites)
 
 
 class _ModeSwitch:
@@ -165,8 +167,9 @@ class detect_anomaly(_ModeSwitch):
         # Sites are keyed by the node's id, not the node: the block keeps no node alive, so a
         # long anomaly-checked training loop frees each step's graph as usual (the table
         # holds one entry per address in use, reused as the allocator reuses them).
+        # Recording stays as it was: inside no_grad, ops still record nothing (as in torch).
         sites = current.sites if current.sites is not None else {}
-        return Mode(True, sites)
+        return Mode(current.record, sites)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

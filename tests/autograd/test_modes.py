@@ -120,6 +120,18 @@ def test_detect_anomaly_in_the_differentiable_pass():
             y.backward(create_graph=True)
 
 
+def test_detect_anomaly_inside_no_grad_records_nothing_and_transforms_keep_checking():
+    # As torch.autograd.detect_anomaly inside torch.no_grad: checking does not turn recording
+    # back on. A transform inside still records, and still checks its pass.
+    x = Value(0.0)
+    with no_grad(), detect_anomaly():
+        assert not ag.is_grad_enabled()
+        assert (x * x).parents == ()
+        with pytest.raises(FloatingPointError, match="sqrt"):
+            ag.grad(lambda v: v.sqrt())(0.0)
+    assert ag.is_grad_enabled()
+
+
 def test_without_anomaly_mode_the_pass_gives_ieee_values():
     x = Value(0.0)
     y = x.sqrt() * 0.0

@@ -175,12 +175,17 @@ class detect_anomaly(_ModeSwitch):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _in_package(filename: str) -> bool:
+    """True for a file of this package or its subpackages (not of a sibling folder whose name
+    merely starts alike, as ``autograd_examples``)."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    return folder == _PACKAGE_DIR or folder.startswith(_PACKAGE_DIR + os.sep)
+
+
 def creation_site() -> str:
     """The first stack frame outside this package: where the user created a node."""
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-        os.path.abspath(frame.f_code.co_filename)
-    ).startswith(_PACKAGE_DIR):
+    while frame is not None and _in_package(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:  # pragma: no cover - the interpreter always has a caller frame
         return "<unknown>"

@@ -102,6 +102,24 @@ def test_detect_anomaly_names_op_label_and_source_line():
     assert f"line {line}" in message
 
 
+def test_the_creation_site_may_be_in_a_folder_named_like_the_package():
+    # A user's file in <...>/autograd_examples/ is the user's line, not one of the package's
+    # own frames to skip (its folder name merely starts with the package's).
+    import os
+    import types
+
+    from autograd.modes import creation_site
+
+    def make() -> str:
+        return creation_site()
+
+    package = os.path.dirname(os.path.abspath(ag.__file__))
+    user_file = package + "_examples/train.py"
+    code = make.__code__.replace(co_filename=user_file)
+    site = types.FunctionType(code, make.__globals__)()
+    assert site == f'File "{user_file}", line {code.co_firstlineno + 1}, in make'
+
+
 def test_detect_anomaly_catches_nan_from_inf_times_zero():
     x = Value(0.0)
     with detect_anomaly():

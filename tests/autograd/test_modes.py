@@ -116,7 +116,7 @@ def test_the_creation_site_may_be_in_a_folder_named_like_the_package():
     package = os.path.dirname(os.path.abspath(ag.__file__))
     user_file = package + "_examples/train.py"
     code = make.__code__.replace(co_filename=user_file)
-    site = types.FunctionType(code, make.__globals__)()
+    site = types.FunctionType(code, make.__globals__, None, None, make.__closure__)()
     assert site == f'File "{user_file}", line {code.co_firstlineno + 1}, in make'
 
 

@@ -207,6 +207,14 @@ def test_custom_op_domain_error_names_it():
         my_log(-1.0)
 
 
+def test_custom_op_derivative_error_names_the_op_and_point():
+    # sqrt is defined at 0, its derivative written as 0.5 / sqrt(x) is not: the forward pass
+    # (which stores the local derivatives) must say which op's derivative failed, and where.
+    my_sqrt = custom_op(math.sqrt, lambda x: 0.5 / math.sqrt(x), name="my_sqrt")
+    with pytest.raises(ZeroDivisionError, match=r"derivatives of my_sqrt\(0\.0\)"):
+        my_sqrt(Value(0.0))
+
+
 def test_bare_enable_grad_and_detect_anomaly_decorators():
     @ag.enable_grad
     def square(x):

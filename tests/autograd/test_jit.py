@@ -175,6 +175,21 @@ def test_value_and_grad_with_argnums_and_second_derivatives():
     assert close(d2(-2.0), -12.0)
 
 
+def test_second_derivatives_of_a_power_with_a_value_exponent_at_a_negative_base():
+    # d2/dx2 x**y = y*(y-1)*x**(y-2): 2 at x = -2, y = 2; d2/dxdy gives x**(y-1)*(1 + y*log x),
+    # nan at a negative base (as in PyTorch). The pow row's partial for y reads its base's
+    # sign: a guard when traced, never a float() the trace must refuse.
+    def power(x, y):
+        return x ** y
+
+    dxx = jit(grad(grad(power, argnums=0), argnums=0))
+    assert dxx(-2.0, 2.0) == 2.0 == grad(grad(power, argnums=0), argnums=0)(-2.0, 2.0)
+    assert dxx(3.0, 2.0) == 2.0
+    dxy = jit(grad(grad(power, argnums=0), argnums=1))
+    assert math.isnan(dxy(-2.0, 2.0))
+    assert close(dxy(2.0, 2.0), 2.0 * (1.0 + 2.0 * math.log(2.0)))
+
+
 def test_jacobian_and_hessian_are_refused_with_a_clear_error():
     with pytest.raises(TypeError, match="jacobian"):
         jit(jacobian(lambda x, y: [x * y, x + y]))

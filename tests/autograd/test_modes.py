@@ -199,6 +199,11 @@ def test_custom_op_argument_errors():
     op = custom_op(math.sin, math.cos)
     with pytest.raises(TypeError, match="1 argument"):
         op(1.0, 2.0)
+    # atan2 takes two arguments; declared with one derivative, the op takes one, and the error
+    # says where that count comes from rather than contradicting atan2's own signature.
+    short = custom_op(math.atan2, lambda y, x: x / (x * x + y * y), name="atan2")
+    with pytest.raises(TypeError, match=r"atan2 takes 1 argument\(s\), one per derivative"):
+        short(1.0, 2.0)
 
 
 def test_custom_op_domain_error_names_it():

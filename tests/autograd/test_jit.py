@@ -175,6 +175,18 @@ def test_value_and_grad_with_argnums_and_second_derivatives():
     assert close(d2(-2.0), -12.0)
 
 
+def test_a_transform_called_inside_the_traced_function_is_traced_through_its_closure():
+    # grad of y -> y * x * x at y = 1 is x * x; d/dy relu(y * x) is x for x > 0, else 0. The
+    # inner grad gets a number and captures the traced x: its result must stay a graph of x,
+    # not the number of the tracing call baked into the compiled code.
+    square = jit(lambda x: grad(lambda y: y * x * x)(1.0))
+    assert square(2.0) == 4.0 and square(3.0) == 9.0
+    step = jit(lambda x: grad(lambda y: (y * x).relu())(1.0))
+    assert step(2.0) == 2.0 and step(-2.0) == 0.0 and step(-3.0) == 0.0 and step(3.0) == 3.0
+    entry = jit(lambda x: autograd.jacobian(lambda y: [y * x * x])(1.0)[0][0])
+    assert entry(2.0) == 4.0 and entry(3.0) == 9.0
+
+
 def test_second_derivatives_of_a_power_with_a_value_exponent_at_a_negative_base():
     # d2/dx2 x**y = y*(y-1)*x**(y-2): 2 at x = -2, y = 2; d2/dxdy gives x**(y-1)*(1 + y*log x),
     # nan at a negative base (as in PyTorch). The pow row's partial for y reads its base's

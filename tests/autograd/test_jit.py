@@ -187,6 +187,15 @@ def test_a_transform_called_inside_the_traced_function_is_traced_through_its_clo
     assert entry(2.0) == 4.0 and entry(3.0) == 9.0
 
 
+def test_a_second_derivative_first_traced_at_a_singular_point_traces_again_elsewhere():
+    # sqrt'' = -1 / (4 x ** 1.5): -1/32 at 4. At 0 the formula of sqrt' divides by zero and
+    # the pass uses the forward's stored inf instead, a number valid at that point only.
+    second = jit(grad(grad(lambda x: x.sqrt())))
+    assert second(0.0) == grad(grad(lambda x: x.sqrt()))(0.0)
+    assert second(4.0) == -1.0 / 32.0
+    assert second(1.0) == -0.25
+
+
 def test_second_derivatives_of_a_power_with_a_value_exponent_at_a_negative_base():
     # d2/dx2 x**y = y*(y-1)*x**(y-2): 2 at x = -2, y = 2; d2/dxdy gives x**(y-1)*(1 + y*log x),
     # nan at a negative base (as in PyTorch). The pow row's partial for y reads its base's

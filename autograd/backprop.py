@@ -239,7 +239,12 @@ def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[int, Any]) -> Floa
     kind = "a NaN" if math.isnan(c) else "an infinite"
     label = f" (label {node.label!r})" if node.label else ""
     site, data, op = sites.get(id(node), ("", None, None))
-    if data != node.data or op is not node._op:  # an id reused by a node made elsewhere
+    # An id reused by a node made elsewhere has other data or another op (nan data, the
+    # usual case here, is the same data: nan != nan would drop every such node's site).
+    same_data = data == node.data or (
+        type(data) is float and math.isnan(data) and math.isnan(node.data)
+    )
+    if op is not node._op or not same_data:
         site = ""
     where = (
         f"\n  created at {site}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import pathlib
 import threading
 
 import pytest
@@ -126,6 +127,21 @@ def test_detect_anomaly_catches_nan_from_inf_times_zero():
         y = x.sqrt() * 0.0
         with pytest.raises(FloatingPointError, match="NaN|infinite"):
             y.backward()
+
+
+def test_detect_anomaly_names_the_line_of_a_node_whose_data_is_nan():
+    # inf - inf is nan, and exp's local derivative (its output) is nan too: the node is the
+    # one made on the marked line, not one "created outside detect_anomaly()".
+    x = Value(math.inf)
+    with detect_anomaly():
+        y = (x - x).exp()  # the nan node
+        with pytest.raises(FloatingPointError) as info:
+            y.backward()
+    message = str(info.value)
+    assert "'exp'" in message and "outside" not in message
+    line = int(message.split(", line ")[1].split(",")[0])
+    source = pathlib.Path(__file__).read_text().splitlines()
+    assert source[line - 1].strip() == "y = (x - x).exp()  # the nan node"
 
 
 def test_detect_anomaly_in_the_differentiable_pass():

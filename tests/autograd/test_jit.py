@@ -317,6 +317,9 @@ def test_static_arguments_are_baked_and_key_the_cache():
     assert g.cache_size == 2
     with pytest.raises(TypeError, match="hashable"):
         jit(lambda x, opts: x, static_argnums=(1,))(1.0, [1, 2])
+    # A gradient by a static argument: the error says so (the argument is a number).
+    with pytest.raises(TypeError, match="argument 1 is in static_argnums"):
+        jit(grad(lambda x, power: x ** power, argnums=1), static_argnums=1)(2.0, 3.0)
 
 
 def test_bad_arguments_are_refused_clearly():

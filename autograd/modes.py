@@ -13,7 +13,7 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from types import FrameType
 from typing import Any, TypeVar, cast
 
@@ -109,16 +109,7 @@ class _ModeSwitch:
 
             @functools.wraps(func)
             def run_generator(*args: Any, **kwargs: Any) -> Any:
-                # The mode holds while the generator runs, and not between its steps.
-                gen = func(*args, **kwargs)
-                value: Any = None
-                while True:
-                    with kind():
-                        try:
-                            item = gen.send(value)
-                        except StopIteration as stop:
-                            return stop.value
-                    value = yield item
+                return _InMode(func(*args, **kwargs), kind)
 
             return cast(F, run_generator)
 
@@ -128,6 +119,36 @@ class _ModeSwitch:
                 return func(*args, **kwargs)
 
         return cast(F, run)
+
+
+class _InMode:
+    """A generator run in a mode: each step (``next``, ``send``, ``throw``, ``close``) runs in
+    it, and the caller's code between steps does not. What the caller sends or throws in
+    reaches the generator, as with the generator itself."""
+
+    __slots__ = ("_gen", "_kind")
+
+    def __init__(self, gen: Generator[Any, Any, Any], kind: type[_ModeSwitch]) -> None:
+        self._gen = gen
+        self._kind = kind
+
+    def __iter__(self) -> _InMode:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    def send(self, value: Any) -> Any:
+        with self._kind():
+            return self._gen.send(value)
+
+    def throw(self, exc: BaseException) -> Any:
+        with self._kind():
+            return self._gen.throw(exc)
+
+    def close(self) -> None:
+        with self._kind():
+            self._gen.close()
 
 
 class no_grad(_ModeSwitch):

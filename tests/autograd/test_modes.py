@@ -271,3 +271,24 @@ def test_no_grad_decorates_generator_functions_and_coroutines():
     assert first.parents == () and (x * x).parents == (x, x)  # mode held only inside
     assert all(v.parents == () for v in gen)
     assert asyncio.run(twice(x)).parents == ()
+
+
+def test_a_decorated_generator_receives_throw_and_close_in_its_mode():
+    # As for an undecorated generator: an exception thrown in reaches the generator's own
+    # handler, and close() runs its cleanup; both inside the mode.
+    seen = []
+
+    @no_grad
+    def worker():
+        try:
+            yield 1
+        except ValueError:
+            yield ("caught", ag.is_grad_enabled())
+        finally:
+            seen.append(ag.is_grad_enabled())
+
+    gen = worker()
+    assert next(gen) == 1
+    assert gen.throw(ValueError("stop")) == ("caught", False)
+    gen.close()
+    assert seen == [False] and ag.is_grad_enabled()

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
-from .modes import MODE, recording
+from .modes import MODE, TRACER, recording
 
 __all__ = ["backward", "gradients", "topological_order"]
 
@@ -239,7 +239,12 @@ def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[int, Any]) -> Floa
     kind = "a NaN" if math.isnan(c) else "an infinite"
     label = f" (label {node.label!r})" if node.label else ""
     site, data, op = sites.get(id(node), ("", None, None))
-    if data != node.data or op is not node._op:  # an id reused by a node made elsewhere
+    # An id reused by a node made elsewhere has other data or another op (nan data, the
+    # usual case here, is the same data: nan != nan would drop every such node's site).
+    same_data = data == node.data or (
+        type(data) is float and math.isnan(data) and math.isnan(node.data)
+    )
+    if op is not node._op or not same_data:
         site = ""
     where = (
         f"\n  created at {site}"
@@ -272,9 +277,21 @@ def differentiable_edges(node: Any) -> list[tuple[Any, Any]]:
                 if op.custom:
                     raise
                 d = stored[k][1]
+                _pin(args)
             result.append((a, d))
             k += 1
     return result
+
+
+def _pin(args: Sequence[Any]) -> None:
+    """Inside a jit trace, a stored derivative standing in for its formula holds at this
+    point only: each Value argument is guarded by equality, so the compiled code traces
+    again anywhere else (jit(grad(grad(sqrt))) first called at 0)."""
+    tracer = TRACER.get()
+    if tracer is not None:
+        for a in args:
+            if type(a) is not float:
+                tracer.branch(a, "==", a.data, True)
 
 
 def graph_sweep(order: list[Any], seed: Any, grads: dict[Any, Any] | None = None) -> None:

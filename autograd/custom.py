@@ -54,7 +54,10 @@ def custom_op(
 
     def call(*args: Scalar) -> Value:
         if len(args) != arity:
-            raise TypeError(f"{name} takes {arity} argument(s), got {len(args)}")
+            raise TypeError(
+                f"{name} takes {arity} argument(s), one per derivative given to custom_op; "
+                f"got {len(args)}"
+            )
         return apply(op, args)
 
     call.__name__ = name

@@ -56,6 +56,9 @@ def binary_source(op: Op, name: str, reflected: bool = False, default: str = "")
     Value, Value and float or int, each with the row's forward and partials inlined."""
     d0, d1 = op.partial_exprs(["x", "y"], "data") or ("", "")
     xy = ["x", "y"]
+    # An operator answers NotImplemented to an operand it does not take (Python then asks
+    # the other operand); a plain method (leaky_relu) raises apply's TypeError instead.
+    fallback = "other_operand" if name.startswith("__") else "apply"
     source = f"def {name}(self, other{default}):\n"
     if reflected:
         return source + (
@@ -75,7 +78,7 @@ def binary_source(op: Op, name: str, reflected: bool = False, default: str = "")
         "        x = self.data\n"
         "        y = other if type(other) is float else constant(other, OP)\n"
         + _fast_path(op, "        ", xy, "(self, y)", _p0="self", _d0=d0, _c="y")
-        + "    return other_operand(OP, (self, other))\n"
+        + f"    return {fallback}(OP, (self, other))\n"
     )
 
 

@@ -352,6 +352,11 @@ class Compiled:
                     f"{self._kind}: argnums={argnums!r} but the function was called with "
                     f"{len(key)} positional argument(s)"
                 )
+            if j in static:
+                raise TypeError(
+                    f"{self._kind}: argnums={argnums!r} but argument {j} is in static_argnums "
+                    "(baked in as a constant: nothing to differentiate by)"
+                )
             if key[j] != 0:
                 raise TypeError(f"{self._kind} argument {i} expects a real number")
             wrt.append(trace.inputs[offsets[j]])

@@ -13,7 +13,7 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from types import FrameType
 from typing import Any, TypeVar, cast
 
@@ -60,7 +60,9 @@ def recording() -> Mode:
     """The current mode with recording on (creation sites kept): what a differentiating pass
     and the functional transforms run in, whatever mode surrounds them."""
     current = MODE.get()
-    return current if current.record else RECORD
+    if current.record:
+        return current
+    return RECORD if current.sites is None else Mode(True, current.sites)
 
 
 class _ModeSwitch:
@@ -107,16 +109,7 @@ class _ModeSwitch:
 
             @functools.wraps(func)
             def run_generator(*args: Any, **kwargs: Any) -> Any:
-                # The mode holds while the generator runs, and not between its steps.
-                gen = func(*args, **kwargs)
-                value: Any = None
-                while True:
-                    with kind():
-                        try:
-                            item = gen.send(value)
-                        except StopIteration as stop:
-                            return stop.value
-                    value = yield item
+                return _InMode(func(*args, **kwargs), kind)
 
             return cast(F, run_generator)
 
@@ -126,6 +119,36 @@ class _ModeSwitch:
                 return func(*args, **kwargs)
 
         return cast(F, run)
+
+
+class _InMode:
+    """A generator run in a mode: each step (``next``, ``send``, ``throw``, ``close``) runs in
+    it, and the caller's code between steps does not. What the caller sends or throws in
+    reaches the generator, as with the generator itself."""
+
+    __slots__ = ("_gen", "_kind")
+
+    def __init__(self, gen: Generator[Any, Any, Any], kind: type[_ModeSwitch]) -> None:
+        self._gen = gen
+        self._kind = kind
+
+    def __iter__(self) -> _InMode:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    def send(self, value: Any) -> Any:
+        with self._kind():
+            return self._gen.send(value)
+
+    def throw(self, exc: BaseException) -> Any:
+        with self._kind():
+            return self._gen.throw(exc)
+
+    def close(self) -> None:
+        with self._kind():
+            self._gen.close()
 
 
 class no_grad(_ModeSwitch):
@@ -165,19 +188,25 @@ class detect_anomaly(_ModeSwitch):
         # Sites are keyed by the node's id, not the node: the block keeps no node alive, so a
         # long anomaly-checked training loop frees each step's graph as usual (the table
         # holds one entry per address in use, reused as the allocator reuses them).
+        # Recording stays as it was: inside no_grad, ops still record nothing (as in torch).
         sites = current.sites if current.sites is not None else {}
-        return Mode(True, sites)
+        return Mode(current.record, sites)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _in_package(filename: str) -> bool:
+    """True for a file of this package or its subpackages (not of a sibling folder whose name
+    merely starts alike, as ``autograd_examples``)."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    return folder == _PACKAGE_DIR or folder.startswith(_PACKAGE_DIR + os.sep)
+
+
 def creation_site() -> str:
     """The first stack frame outside this package: where the user created a node."""
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-        os.path.abspath(frame.f_code.co_filename)
-    ).startswith(_PACKAGE_DIR):
+    while frame is not None and _in_package(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:  # pragma: no cover - the interpreter always has a caller frame
         return "<unknown>"

@@ -172,7 +172,13 @@ def apply(op: Op, args: Sequence[Any]) -> Value:
 
 def _finish(mode: Mode, op: Op, data: float, args: Sequence[Any], xs: Sequence[float]) -> Value:
     """Links a node whose forward is done: the table's partials for its Value arguments."""
-    partials = op.partials(xs, data)
+    try:
+        partials = op.partials(xs, data)
+    except _ARITH as exc:
+        if not op.custom:
+            raise
+        # A custom op's derivative function refused the point: say whose it was.
+        raise type(exc)(f"the derivatives of {op.name}({_shown(xs)}): {exc}") from exc
     parents: list[Value] = []
     kept: list[float] = []
     for i, a in enumerate(args):
@@ -232,6 +238,7 @@ _NS: dict[str, Any] = {
     "new": _new,
     "slow": _slow,
     "other_operand": _other,
+    "apply": apply,
     "constant": _constant,
     "domain_error": domain_error,
     "sites_of": creation_site,

@@ -423,7 +423,9 @@ POW = Op.row(
     "pow", _XY, "math_pow({x}, {y})",
     (
         "0.0 if {y} == 0.0 else {y} * power({x}, {y} - 1.0)",
-        "{out} * log({x}) if {x} > 0.0 else (0.0 if float({x}) == 0.0 and {y} >= 0.0 else nan)",
+        # (x >= 0 once x > 0 failed is x == 0: a comparison, which jit's traces guard; on a
+        # Value, == is identity and float() is refused inside a trace)
+        "{out} * log({x}) if {x} > 0.0 else (0.0 if {x} >= 0.0 and {y} >= 0.0 else nan)",
     ),
     symbol="**", domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
     valid=_pow_ok, doc="x ** y",

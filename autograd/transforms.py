@@ -6,8 +6,8 @@ fresh graph from its arguments and collects the gradients of that one pass
 ``no_grad`` does not turn them off, as with ``torch.func.grad``).
 
 Nesting. Called at top level with floats, a transform returns floats. Called with Values, or
-inside another transform, it differentiates with ``create_graph`` and returns Values, so the
-outer transform sees through it. Each call differentiates only with respect to its own
+inside another transform or a function ``autograd.jit`` traces, it differentiates with
+``create_graph`` and returns Values, so the outer transform (or the trace) sees through it. Each call differentiates only with respect to its own
 variables (fresh nodes it makes for its arguments), never a variable of an outer call that the
 function captured; that variable stays in the result's graph for the outer call to
 differentiate. This is what keeps nested transforms free of perturbation confusion. Each
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .backprop import gradients
-from .modes import enable_grad
+from .modes import TRACER, enable_grad
 from .node import Value, real
 
 __all__ = ["grad", "hessian", "jacobian", "value_and_grad"]
@@ -45,12 +45,13 @@ call returns Values (differentiable by the outer one) instead of floats."""
 @contextmanager
 def _transform_call() -> Iterator[bool]:
     """Runs one transform call: recording on, one level deeper. Yields whether an outer
-    transform call is running."""
+    transform call, or a jit trace, is running: either must see the gradient as a graph
+    (a float would be the number of this one call, baked into the compiled code)."""
     depth = _DEPTH.get()
     token = _DEPTH.set(depth + 1)
     try:
         with enable_grad():
-            yield depth > 0
+            yield depth > 0 or TRACER.get() is not None
     finally:
         _DEPTH.reset(token)
 
@@ -110,10 +111,15 @@ def _differentiate(
                 )
         with _transform_call() as inside:
             nested = inside or any(type(a) is Value for a in (*args, *kwargs.values()))
+            # One variable per argument, however argnums names it (0 and -1 of one argument,
+            # or 0 twice): each entry of argnums then gets the whole derivative.
+            positions = [i % len(args) for i in indices]
+            unique = list(dict.fromkeys(positions))
+            variables = dict(zip(unique, _variables(args, unique, who), strict=True))
             args_list = list(args)
-            wrt = _variables(args, indices, who)
-            for i, w in zip(indices, wrt, strict=True):
+            for i, w in variables.items():
                 args_list[i] = w
+            wrt = [variables[i] for i in positions]
             out = f(*args_list, **kwargs)
             grads = _gradients(out, wrt, create_graph=nested, who=who)
         value: Value | float

@@ -175,6 +175,42 @@ def test_value_and_grad_with_argnums_and_second_derivatives():
     assert close(d2(-2.0), -12.0)
 
 
+def test_a_transform_called_inside_the_traced_function_is_traced_through_its_closure():
+    # grad of y -> y * x * x at y = 1 is x * x; d/dy relu(y * x) is x for x > 0, else 0. The
+    # inner grad gets a number and captures the traced x: its result must stay a graph of x,
+    # not the number of the tracing call baked into the compiled code.
+    square = jit(lambda x: grad(lambda y: y * x * x)(1.0))
+    assert square(2.0) == 4.0 and square(3.0) == 9.0
+    step = jit(lambda x: grad(lambda y: (y * x).relu())(1.0))
+    assert step(2.0) == 2.0 and step(-2.0) == 0.0 and step(-3.0) == 0.0 and step(3.0) == 3.0
+    entry = jit(lambda x: autograd.jacobian(lambda y: [y * x * x])(1.0)[0][0])
+    assert entry(2.0) == 4.0 and entry(3.0) == 9.0
+
+
+def test_a_second_derivative_first_traced_at_a_singular_point_traces_again_elsewhere():
+    # sqrt'' = -1 / (4 x ** 1.5): -1/32 at 4. At 0 the formula of sqrt' divides by zero and
+    # the pass uses the forward's stored inf instead, a number valid at that point only.
+    second = jit(grad(grad(lambda x: x.sqrt())))
+    assert second(0.0) == grad(grad(lambda x: x.sqrt()))(0.0)
+    assert second(4.0) == -1.0 / 32.0
+    assert second(1.0) == -0.25
+
+
+def test_second_derivatives_of_a_power_with_a_value_exponent_at_a_negative_base():
+    # d2/dx2 x**y = y*(y-1)*x**(y-2): 2 at x = -2, y = 2; d2/dxdy gives x**(y-1)*(1 + y*log x),
+    # nan at a negative base (as in PyTorch). The pow row's partial for y reads its base's
+    # sign: a guard when traced, never a float() the trace must refuse.
+    def power(x, y):
+        return x ** y
+
+    dxx = jit(grad(grad(power, argnums=0), argnums=0))
+    assert dxx(-2.0, 2.0) == 2.0 == grad(grad(power, argnums=0), argnums=0)(-2.0, 2.0)
+    assert dxx(3.0, 2.0) == 2.0
+    dxy = jit(grad(grad(power, argnums=0), argnums=1))
+    assert math.isnan(dxy(-2.0, 2.0))
+    assert close(dxy(2.0, 2.0), 2.0 * (1.0 + 2.0 * math.log(2.0)))
+
+
 def test_jacobian_and_hessian_are_refused_with_a_clear_error():
     with pytest.raises(TypeError, match="jacobian"):
         jit(jacobian(lambda x, y: [x * y, x + y]))
@@ -281,6 +317,9 @@ def test_static_arguments_are_baked_and_key_the_cache():
     assert g.cache_size == 2
     with pytest.raises(TypeError, match="hashable"):
         jit(lambda x, opts: x, static_argnums=(1,))(1.0, [1, 2])
+    # A gradient by a static argument: the error says so (the argument is a number).
+    with pytest.raises(TypeError, match="argument 1 is in static_argnums"):
+        jit(grad(lambda x, power: x ** power, argnums=1), static_argnums=1)(2.0, 3.0)
 
 
 def test_bad_arguments_are_refused_clearly():

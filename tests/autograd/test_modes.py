@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import pathlib
 import threading
 
 import pytest
@@ -102,12 +103,45 @@ def test_detect_anomaly_names_op_label_and_source_line():
     assert f"line {line}" in message
 
 
+def test_the_creation_site_may_be_in_a_folder_named_like_the_package():
+    # A user's file in <...>/autograd_examples/ is the user's line, not one of the package's
+    # own frames to skip (its folder name merely starts with the package's).
+    import os
+    import types
+
+    from autograd.modes import creation_site
+
+    def make() -> str:
+        return creation_site()
+
+    package = os.path.dirname(os.path.abspath(ag.__file__))
+    user_file = package + "_examples/train.py"
+    code = make.__code__.replace(co_filename=user_file)
+    site = types.FunctionType(code, make.__globals__, None, None, make.__closure__)()
+    assert site == f'File "{user_file}", line {code.co_firstlineno + 1}, in make'
+
+
 def test_detect_anomaly_catches_nan_from_inf_times_zero():
     x = Value(0.0)
     with detect_anomaly():
         y = x.sqrt() * 0.0
         with pytest.raises(FloatingPointError, match="NaN|infinite"):
             y.backward()
+
+
+def test_detect_anomaly_names_the_line_of_a_node_whose_data_is_nan():
+    # inf - inf is nan, and exp's local derivative (its output) is nan too: the node is the
+    # one made on the marked line, not one "created outside detect_anomaly()".
+    x = Value(math.inf)
+    with detect_anomaly():
+        y = (x - x).exp()  # the nan node
+        with pytest.raises(FloatingPointError) as info:
+            y.backward()
+    message = str(info.value)
+    assert "'exp'" in message and "outside" not in message
+    line = int(message.split(", line ")[1].split(",")[0])
+    source = pathlib.Path(__file__).read_text().splitlines()
+    assert source[line - 1].strip() == "y = (x - x).exp()  # the nan node"
 
 
 def test_detect_anomaly_in_the_differentiable_pass():
@@ -118,6 +152,18 @@ def test_detect_anomaly_in_the_differentiable_pass():
             ag.grad(lambda v: v.sqrt())(x)
         with pytest.raises(FloatingPointError):
             y.backward(create_graph=True)
+
+
+def test_detect_anomaly_inside_no_grad_records_nothing_and_transforms_keep_checking():
+    # As torch.autograd.detect_anomaly inside torch.no_grad: checking does not turn recording
+    # back on. A transform inside still records, and still checks its pass.
+    x = Value(0.0)
+    with no_grad(), detect_anomaly():
+        assert not ag.is_grad_enabled()
+        assert (x * x).parents == ()
+        with pytest.raises(FloatingPointError, match="sqrt"):
+            ag.grad(lambda v: v.sqrt())(0.0)
+    assert ag.is_grad_enabled()
 
 
 def test_without_anomaly_mode_the_pass_gives_ieee_values():
@@ -169,12 +215,25 @@ def test_custom_op_argument_errors():
     op = custom_op(math.sin, math.cos)
     with pytest.raises(TypeError, match="1 argument"):
         op(1.0, 2.0)
+    # atan2 takes two arguments; declared with one derivative, the op takes one, and the error
+    # says where that count comes from rather than contradicting atan2's own signature.
+    short = custom_op(math.atan2, lambda y, x: x / (x * x + y * y), name="atan2")
+    with pytest.raises(TypeError, match=r"atan2 takes 1 argument\(s\), one per derivative"):
+        short(1.0, 2.0)
 
 
 def test_custom_op_domain_error_names_it():
     my_log = custom_op(math.log, lambda x: 1 / x, name="my_log")
     with pytest.raises(ValueError, match="my_log"):
         my_log(-1.0)
+
+
+def test_custom_op_derivative_error_names_the_op_and_point():
+    # sqrt is defined at 0, its derivative written as 0.5 / sqrt(x) is not: the forward pass
+    # (which stores the local derivatives) must say which op's derivative failed, and where.
+    my_sqrt = custom_op(math.sqrt, lambda x: 0.5 / math.sqrt(x), name="my_sqrt")
+    with pytest.raises(ZeroDivisionError, match=r"derivatives of my_sqrt\(0\.0\)"):
+        my_sqrt(Value(0.0))
 
 
 def test_bare_enable_grad_and_detect_anomaly_decorators():
@@ -212,3 +271,24 @@ def test_no_grad_decorates_generator_functions_and_coroutines():
     assert first.parents == () and (x * x).parents == (x, x)  # mode held only inside
     assert all(v.parents == () for v in gen)
     assert asyncio.run(twice(x)).parents == ()
+
+
+def test_a_decorated_generator_receives_throw_and_close_in_its_mode():
+    # As for an undecorated generator: an exception thrown in reaches the generator's own
+    # handler, and close() runs its cleanup; both inside the mode.
+    seen = []
+
+    @no_grad
+    def worker():
+        try:
+            yield 1
+        except ValueError:
+            yield ("caught", ag.is_grad_enabled())
+        finally:
+            seen.append(ag.is_grad_enabled())
+
+    gen = worker()
+    assert next(gen) == 1
+    assert gen.throw(ValueError("stop")) == ("caught", False)
+    gen.close()
+    assert seen == [False] and ag.is_grad_enabled()

@@ -35,6 +35,18 @@ def test_grad_accepts_ints_and_negative_argnums():
     assert grad(lambda x, y: x * y, argnums=-1)(2, 5) == 2.0
 
 
+def test_argnums_naming_one_argument_twice_give_its_whole_derivative_each_time():
+    # d/dx x*x*y = 2xy = 12 and d/dy = x*x = 4 at (2, 3): every entry naming an argument gets
+    # its derivative (as the compiled gradient does), not 0 for all but the last.
+    def g(x, y):
+        return x * x * y
+
+    assert grad(g, argnums=(0, 0))(2.0, 3.0) == (12.0, 12.0)
+    assert grad(g, argnums=(0, -2, 1))(2.0, 3.0) == (12.0, 12.0, 4.0)
+    assert value_and_grad(g, argnums=(1, -1))(2.0, 3.0) == (12.0, (4.0, 4.0))
+    assert ag.jit(grad(g, argnums=(0, -2)))(2.0, 3.0) == (12.0, 12.0)
+
+
 def test_value_and_grad():
     value, g = value_and_grad(f)(0.5, 1.2)
     assert value == pytest.approx(0.5 * math.sin(1.2) + math.exp(0.25))

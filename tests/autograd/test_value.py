@@ -87,6 +87,14 @@ def test_unsupported_operands_raise_type_error():
         ag.exp("1")
 
 
+def test_a_method_with_a_bad_argument_raises_rather_than_returning_not_implemented():
+    # NotImplemented is an operator's answer (Python then tries the other operand); a plain
+    # method returning it would hand the caller a non-Value as if it were a result.
+    for bad, name in (("a", "str"), (None, "NoneType"), (True, "bool"), (1j, "complex")):
+        with pytest.raises(TypeError, match=f"leaky_relu.*{name}"):
+            Value(-1.0).leaky_relu(bad)
+
+
 @pytest.mark.parametrize(
     "make, exc, words",
     [

@@ -80,7 +80,7 @@ def test_the_formula_evaluates_to_the_expression(case):
     # str() is Python over autograd's functions and computes exactly what the expression does.
     e, point = case
     names = dict(zip(e.variable_names, [Value(x) for x in point], strict=True))
-    printed = eval(str(e), dict(NAMESPACE), names)  
+    printed = eval(str(e), dict(NAMESPACE), names)
     assert float(printed) == e(*[names[n] for n in e.variable_names]).data
 
 
@@ -114,10 +114,12 @@ def test_failures_shrink_to_short_formulas():
     # The shrinker reaches the single op (or at worst a negation of it).
     for name in ("log", "dot", "tanh", "pow"):
         found = find(expressions(), lambda e, name=name: name in e.op_names,
-                     settings=settings(database=None, max_examples=1000))
+                     settings=settings(database=None, max_examples=1000, derandomize=True))
         assert found.depth <= 2 and len(found.op_names) <= 2, str(found)
         assert found.op_names <= {name, "neg"}, str(found)
-    assert str(find(expressions(), lambda e: e.arity == 2)) in {"-y", "-(-y)"}
+    two = find(expressions(), lambda e: e.arity == 2,
+               settings=settings(database=None, derandomize=True))
+    assert str(two) in {"-y", "-(-y)"}
 
 
 def test_a_wrong_derivative_in_the_table_is_found_and_shrunk(monkeypatch):

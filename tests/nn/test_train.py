@@ -371,7 +371,10 @@ def test_metrics_choice():
         return bce(outputs, labels) + 0.0
 
     assert "accuracy" not in run(loss=own_loss)
-    assert "accuracy" in run(loss=own_loss, metrics=["accuracy"])
+    with pytest.raises(ValueError, match="own_loss declares no accuracy_rule"):
+        run(loss=own_loss, metrics=["accuracy"])  # 0/1 labels: sign or midpoint? not guessed
+    own_loss.accuracy_rule = "sign"  # logits, as bce's
+    assert run(loss=own_loss)["accuracy"] == record["accuracy"]
     signs = [2 * t - 1 for t in y]
     partial_hinge = fit(model, X, signs, loss=functools.partial(losses.hinge), epochs=1,
                         optimizer=SGD(model.parameters(), lr=0.0), progress=False)

@@ -312,6 +312,36 @@ def _bind_accuracy(
     return [(key, bound if fn is accuracy else fn) for key, fn in chosen]
 
 
+def _input_width(model: Any) -> int | None:
+    """The number of inputs a model states (``nin`` of ``Neuron``, ``Layer``, ``MLP``)."""
+    nin = getattr(model, "nin", None) if isinstance(model, Module) else None
+    return nin if isinstance(nin, int) and not isinstance(nin, bool) else None
+
+
+def _check_widths(model: Any, sets: list[tuple[str, list[Any]]], who: str) -> None:
+    """Every input row has the model's input width, checked before anything runs; for a
+    model that does not state it (no ``nin``), the width of the first row of the first set."""
+
+    def size(row: Any) -> str:
+        if not isinstance(row, list):
+            return "is a single number"
+        return f"has {len(row)} value{'' if len(row) == 1 else 's'}"
+
+    width = _input_width(model)
+    if width is not None:
+        expected = f"the model ({type(model).__name__}, nin={width}) takes {width} inputs"
+    else:
+        name, rows = sets[0]
+        width = len(rows[0]) if isinstance(rows[0], list) else None
+        expected = (f"{name}X[0] {size(rows[0])} (the model does not state its input width, "
+                    "nin, so every row must match the first)")
+    for name, rows in sets:
+        for i, row in enumerate(rows):
+            if (len(row) if isinstance(row, list) else None) != width:
+                raise ValueError(f"{who}: {name}X[{i}] {size(row)}, but {expected}"
+                                 + ("; nothing was trained" if who == "fit" else ""))
+
+
 def _floats(out: Any) -> Any:
     """A model output as plain floats: a float, or a list of floats for several outputs."""
     if isinstance(out, Value):
@@ -592,6 +622,7 @@ def evaluate(
         raise TypeError("evaluate: loss must be callable as loss(outputs, labels)")
     chosen = _resolve_metrics(metrics, loss, "evaluate")
     xs, ys = _read_data(X, y, "evaluate")
+    _check_widths(model, [("", xs)], "evaluate")
     chosen = _bind_accuracy(chosen, loss, model, xs[0], ys, "evaluate")
     return _measure(model, loss, chosen, xs, ys)
 
@@ -655,9 +686,10 @@ def fit(
         each ``val_`` metric (with validation data), ``lr``.
 
     Raises:
-        ValueError: bad arguments; a NaN/inf among the inputs (naming row and column);
-            accuracy asked of one output under a loss whose rule does not fit the labels.
-            All checked before anything trains: the model is unchanged.
+        ValueError: bad arguments; a NaN/inf among the inputs (naming row and column); a row
+            of another width than the model's ``nin`` (or, for a model without one, than
+            ``X[0]``); accuracy asked of one output under a loss whose rule does not fit the
+            labels. All checked before anything trains: the model is unchanged.
         FloatingPointError: a batch's loss is not finite (the step is not taken).
     """
     who = "fit"
@@ -683,6 +715,7 @@ def fit(
         if pair is None or len(pair) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
         val = _read_data(pair[0], pair[1], who, prefix="validation ")
+    _check_widths(model, [("", xs)] + ([("validation ", val[0])] if val else []), who)
     chosen = _bind_accuracy(chosen, loss, model, xs[0], ys + (val[1] if val else []), who)
     n = len(xs)
     batch = n if batch_size is None else min(batch_size, n)

@@ -11,7 +11,7 @@ import functools
 import pytest
 
 from autograd import Value, dot
-from nn import SGD, MLP, Module, accuracy, evaluate, fit, losses
+from nn import MLP, SGD, Module, accuracy, evaluate, fit, losses
 
 
 class Table(Module):
@@ -283,7 +283,7 @@ def test_partial_and_lambda_losses():
     # a partial keeps its function's rule: smooth_l1 judges by the nearer label
     assert run(functools.partial(losses.smooth_l1, beta=0.5)) == 3 / 4
     # a lambda hides it: refused, until it declares one
-    lam = lambda o, t: losses.smooth_l1(o, t, beta=0.5)  # noqa: E731
+    lam = lambda o, t: losses.smooth_l1(o, t, beta=0.5)
     with pytest.raises(ValueError, match="your loss declares no accuracy_rule.*"
                                          "your_loss.accuracy_rule"):
         run(lam)

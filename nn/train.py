@@ -78,8 +78,7 @@ _RESERVED = ("epoch", "loss", "lr")
 
 # -- accuracy and metrics --------------------------------------------------------------------------
 
-RULES = ("sign", "nearest")
-"""How one output is judged (see :func:`accuracy`); a loss declares its own as ``accuracy_rule``."""
+_RULES = ("sign", "nearest")  # how one output is judged; a loss declares its accuracy_rule
 
 
 def _items(x: Any, what: str, i: int) -> list[float]:
@@ -150,7 +149,8 @@ def accuracy(
       ``binary_cross_entropy_with_logits`` train): it is above 0;
     - ``rule="nearest"`` (probabilities and regression outputs, as ``mse``, ``l1`` and
       ``smooth_l1`` train): it is nearer ``high`` than ``low``, i.e. above their midpoint
-      (0.5 for 0/1 labels, 0 for -1/+1). The labels must take exactly two values.
+      (0.5 for 0/1 labels, 0 for -1/+1). Without ``label_values``, the labels must take
+      exactly two values.
 
     ``fit`` and ``evaluate`` take the rule from the loss (its ``accuracy_rule``) and the two
     label values from all the labels they are given. Outputs may be Values, numbers or rows
@@ -172,7 +172,7 @@ def accuracy(
         raise ValueError(f"accuracy: {len(outs)} outputs but {len(labs)} labels")
     if not outs:
         raise ValueError("accuracy: no outputs")
-    if rule not in RULES:
+    if rule not in _RULES:
         raise ValueError(f"accuracy: rule must be 'sign' or 'nearest', got {rule!r}")
     right = 0
     singles: list[tuple[float, float]] = []  # (output, label) of the one-output samples
@@ -213,7 +213,7 @@ def _accuracy_rule(loss: Any, who: str) -> str | None:
         if rule is not None or not isinstance(loss, functools.partial):
             break
         loss = loss.func
-    if rule is not None and rule not in RULES:
+    if rule is not None and rule not in _RULES:
         raise ValueError(f"{who}: the loss's accuracy_rule must be 'sign' or 'nearest', "
                          f"got {rule!r}")
     return rule

@@ -142,6 +142,13 @@ class _Namer:
         self._memo[key] = hit
         return hit
 
+    def plain(self, arg: object) -> str:
+        """The name of an argument, a Value or a constant, as it stands alone."""
+        if isinstance(arg, Value):
+            return self.name(arg)
+        assert isinstance(arg, float)
+        return _number(arg)[0]
+
     def _argument(self, arg: object, depth: int) -> Named:
         if isinstance(arg, Value):
             return self._render(arg, depth)
@@ -201,10 +208,10 @@ class _Operands(Sequence[str]):
 def _formula(namer: _Namer, node: Value, args: Sequence[object], i: int) -> str:
     op = node.primitive
     assert op is not None
-    names = _Operands(namer, args)
-    text = op.partial_text(i, names, namer.operand(node))
+    text = op.partial_text(i, _Operands(namer, args), namer.operand(node))
     if text is None:  # a custom op: its derivative is the user's function
-        return f"derivative {i} of {op.name} (a user function) at ({', '.join(names)})"
+        at = ", ".join(namer.plain(a) for a in args)
+        return f"derivative {i} of {op.name} (a user function) at ({at})"
     return text
 
 

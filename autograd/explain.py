@@ -40,7 +40,7 @@ DEFAULT_DIGITS = 4
 """Significant digits of the numbers shown (the structured data keeps exact floats)."""
 
 _DEPTH = 3  # how many levels of arguments an unlabelled node's name spells out
-_WIDTH = 40  # a name longer than this is spelled out one level less deep
+_WIDTH = 48  # a name longer than this is spelled out one level less deep
 _ITEMS = 3  # arguments of an n-ary op named before "..."
 _TERMS = 6  # terms of a sum written out in one line; beyond, the line counts the rest
 
@@ -79,25 +79,34 @@ def _d(name: str) -> str:
 
 
 class _Namer:
-    """Display names of nodes, each rendered once per depth, so naming a whole graph costs
+    """Display names of nodes, each rendered once per form, so naming a whole graph costs
     time linear in its size."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[Value, int], Named] = {}
+        self._memo: dict[tuple[Value, int, int], Named] = {}
         self._names: dict[Value, Named] = {}
 
     def named(self, node: Value) -> Named:
         """The node's display name: its label, else its op over its arguments' names, spelled
-        out as deep as fits in ``_WIDTH`` characters ("..." stands for deeper nodes)."""
+        out as deep as fits in ``_WIDTH`` characters ("…" stands for what is left out)."""
         hit = self._names.get(node)
         if hit is None:
-            for depth in range(_DEPTH, 0, -1):
-                hit = self._render(node, depth)
-                if len(hit[0]) <= _WIDTH:
-                    break
-            assert hit is not None
+            hit = self._fitting(node)
             self._names[node] = hit
         return hit
+
+    def _fitting(self, node: Value) -> Named:
+        """The deepest rendering of ``node`` that fits in ``_WIDTH`` (n-ary ops with all their
+        first arguments, else with one: a neuron's ``dot([layers.0.neurons.0.w.0, …], …)``),
+        else the shortest."""
+        tries = []
+        for depth in range(_DEPTH, 0, -1):
+            for items in (_ITEMS, 1):
+                named = self._render(node, depth, items)
+                if len(named[0]) <= _WIDTH:
+                    return named
+                tries.append(named)
+        return min(tries, key=lambda t: len(t[0]))
 
     def name(self, node: Value) -> str:
         return self.named(node)[0]
@@ -106,42 +115,6 @@ class _Namer:
         """The name as it stands inside a formula (parenthesised unless an atom)."""
         return _wrap(self.named(node), _SIGN)
 
-    def _render(self, node: Value, depth: int) -> Named:
-        if node.label:
-            return node.label, _ATOM
-        op = node.primitive
-        if op is None:
-            return _number(node.data)
-        if depth == 0:
-            return "…", _ATOM
-        key = (node, depth)
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        args = node.arguments
-        if op.nary:
-            if op.paired:
-                half = len(args) // 2
-                inside = f"{self._list(args[:half], depth)}, {self._list(args[half:], depth)}"
-            else:
-                inside = self._list(args, depth)
-            hit = f"{op.name}({inside})", _ATOM
-        elif not op.custom and op.symbol in _INFIX and len(args) == 2:
-            strength = _INFIX[op.symbol]
-            left, right = (self._argument(a, depth - 1) for a in args)
-            # The graph's grouping, as Python reads it: a + (b + c) is not (a + b) + c; and
-            # (x ** y) ** z. A signed right operand is parenthesised to read clearly: x * (-c).
-            left_text = _wrap(left, strength if op.symbol == "**" else strength - 1)
-            right_text = f"({right[0]})" if right[1] == _SIGN else _wrap(right, strength)
-            hit = f"{left_text} {op.symbol} {right_text}", strength
-        elif not op.custom and op.symbol == "-" and len(args) == 1:
-            hit = "-" + _wrap(self._argument(args[0], depth - 1), _POWER), _SIGN
-        else:
-            inside = ", ".join(self._argument(a, depth - 1)[0] for a in args)
-            hit = f"{op.name}({inside})", _ATOM
-        self._memo[key] = hit
-        return hit
-
     def plain(self, arg: object) -> str:
         """The name of an argument, a Value or a constant, as it stands alone."""
         if isinstance(arg, Value):
@@ -149,15 +122,59 @@ class _Namer:
         assert isinstance(arg, float)
         return _number(arg)[0]
 
-    def _argument(self, arg: object, depth: int) -> Named:
+    def _render(self, node: Value, depth: int, items: int) -> Named:
+        """``node`` spelled out ``depth`` levels deep, n-ary ops showing ``items`` arguments
+        (one: only the first of a paired op's two lists)."""
+        if node.label:
+            return node.label, _ATOM
+        op = node.primitive
+        if op is None:
+            return _number(node.data)
+        if depth == 0:
+            return "…", _ATOM
+        key = (node, depth, items)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        args = node.arguments
+        below = depth - 1
+        if op.nary:
+            if not op.paired:
+                inside = self._list(args, below, items)
+            elif items == 1:
+                inside = f"{self._list(args[: len(args) // 2], below, items)}, …"
+            else:
+                half = len(args) // 2
+                inside = (
+                    f"{self._list(args[:half], below, items)}, "
+                    f"{self._list(args[half:], below, items)}"
+                )
+            hit = f"{op.name}({inside})", _ATOM
+        elif not op.custom and op.symbol in _INFIX and len(args) == 2:
+            strength = _INFIX[op.symbol]
+            left, right = (self._argument(a, below, items) for a in args)
+            # The graph's grouping, as Python reads it: a + (b + c) is not (a + b) + c; and
+            # (x ** y) ** z. A signed right operand is parenthesised to read clearly: x * (-c).
+            left_text = _wrap(left, strength if op.symbol == "**" else strength - 1)
+            right_text = f"({right[0]})" if right[1] == _SIGN else _wrap(right, strength)
+            hit = f"{left_text} {op.symbol} {right_text}", strength
+        elif not op.custom and op.symbol == "-" and len(args) == 1:
+            hit = "-" + _wrap(self._argument(args[0], below, items), _POWER), _SIGN
+        else:
+            inside = ", ".join(self._argument(a, below, items)[0] for a in args)
+            hit = f"{op.name}({inside})", _ATOM
+        self._memo[key] = hit
+        return hit
+
+    def _argument(self, arg: object, depth: int, items: int) -> Named:
         if isinstance(arg, Value):
-            return self._render(arg, depth)
+            return self._render(arg, depth, items)
         assert isinstance(arg, float)
         return _number(arg)
 
-    def _list(self, args: Sequence[object], depth: int) -> str:
-        shown = [self._argument(a, depth - 1)[0] for a in args[:_ITEMS]]
-        if len(args) > _ITEMS:
+    def _list(self, args: Sequence[object], depth: int, items: int) -> str:
+        shown = [self._argument(a, depth, items)[0] for a in args[:items]]
+        if len(args) > items:
             shown.append("…")
         return f"[{', '.join(shown)}]"
 
@@ -254,17 +271,20 @@ class Term:
         consumer: the node that takes ``node`` as an argument.
         argument: which of ``consumer.arguments`` it is.
         upstream: d output / d consumer (the engine's).
-        formula: d consumer / d node as the op table writes it, names put in.
         local: d consumer / d node as the forward pass stored it.
         product: ``upstream * local``, the very product the engine adds.
+        formula: d consumer / d node as the op table writes it, names put in (made when read).
     """
 
     consumer: Value
     argument: int
     upstream: float
-    formula: str
     local: float
     product: float
+
+    @property
+    def formula(self) -> str:
+        return local_formula(self.consumer, self.argument)
 
 
 @dataclass(frozen=True)
@@ -291,18 +311,12 @@ def _chain(
         parents = consumer.parents
         if not parents:
             continue
-        args = consumer.arguments
-        positions = [i for i, a in enumerate(args) if isinstance(a, Value)]
+        positions = [i for i, a in enumerate(consumer.arguments) if isinstance(a, Value)]
         upstream = grads[consumer]
-        local_grads = consumer.local_grads
-        for k, parent in enumerate(parents):
-            if keep is not None and parent not in keep:
-                continue
-            local = local_grads[k]
-            i = positions[k]
-            formula = _formula(namer, consumer, args, i)
-            term = Term(consumer, i, upstream, formula, local, upstream * local)
-            terms.setdefault(parent, []).append(term)
+        for parent, i, local in zip(parents, positions, consumer.local_grads, strict=True):
+            if keep is None or parent in keep:
+                term = Term(consumer, i, upstream, local, upstream * local)
+                terms.setdefault(parent, []).append(term)
     return [
         Step(node, namer.name(node), tuple(terms.get(node, ())), grads[node])
         for node in reversed(order)
@@ -478,7 +492,9 @@ class Explanation:
         symbols, numbers = _statement(step, out, self._namer, self.digits)
         if not symbols:
             return [head + numbers]
-        lines = [head + symbols, " " * (len(head) - 2) + "= " + numbers]
+        # the numbers under the names, their "=" under the first one (unless that is far right)
+        indent = len(head) - 2 if len(head) <= _WIDTH else 4
+        lines = [head + symbols, " " * indent + "= " + numbers]
         terms, extra = _shown(step.terms)
         for term in terms:
             via = _d(self._namer.name(term.consumer))

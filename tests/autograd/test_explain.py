@@ -443,7 +443,18 @@ def test_names_follow_the_graphs_grouping():
     for _ in range(50):
         deep = (deep * b + c).tanh()
     name = name_of(deep)
-    assert len(name) <= 40 and "…" in name and name == name_of(deep)  # short, deterministic
+    assert len(name) <= 48 and "…" in name and name == name_of(deep)  # short, deterministic
+
+
+def test_a_networks_unlabelled_nodes_get_short_distinct_names():
+    from nn import MLP
+
+    out = MLP(2, [16, 16, 1], seed=0)([0.5, -1.0])
+    nodes = topological_order(out)
+    relus = [name_of(n) for n in nodes if n.op == "relu"]
+    assert len(relus) == 32 and len(set(relus)) == 32  # each neuron's by its first weight
+    assert "relu(dot([layers.0.neurons.1.w.0, …], …))" in relus
+    assert all(len(name_of(n)) <= 48 for n in nodes)
 
 
 def test_create_graph_gradients_are_explained_like_any_graph():

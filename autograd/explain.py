@@ -3,7 +3,8 @@
 ``autograd.explain(output, wrt)`` shows, for every node on the paths from ``wrt`` to
 ``output``, d output / d node = upstream x local = value, each local derivative written as its
 op-table row writes it; a node that feeds several consumers gets one term per consumer and
-their sum. Every number is the engine's: the gradients come from the engine's own sweep
+their sum. ``d`` marks a whole derivative (through every path), ``∂`` a local one (one op's
+own, with its other arguments held fixed): ``dE/dw5 = dE/dnet × ∂net/∂w5``. Every number is the engine's: the gradients come from the engine's own sweep
 (:func:`autograd.backprop.gradients`), the local derivatives are the ones the forward pass
 stored, and the terms come in the order the sweep adds them. Nothing here touches ``.grad``.
 
@@ -357,7 +358,7 @@ def _statement(step: Step, out: str, namer: _Namer, digits: int | None) -> tuple
     symbols = []
     for term in terms:
         via = _d(namer.name(term.consumer))
-        symbols.append(f"d{out}/d{via} × d{via}/d{_d(step.name)}")
+        symbols.append(f"d{out}/d{via} × ∂{via}/∂{_d(step.name)}")
     products = [
         f"{_num(t.upstream, digits) if k == 0 else _later(t.upstream, digits)}"
         f" × {_later(t.local, digits)}"
@@ -378,7 +379,7 @@ def _line(step: Step, out: str, namer: _Namer, digits: int | None) -> str:
 
 def node_lines(output: Value, *, digits: int | None = DEFAULT_DIGITS) -> dict[Value, str]:
     """For every node reaching ``output``, its chain-rule statement as one line of text, with
-    the engine's numbers: ``dE/dw5 = dE/d(w5 * out_h1) × d(w5 * out_h1)/dw5 = 0.1385 × 0.5933 =
+    the engine's numbers: ``dE/dw5 = dE/d(w5 * out_h1) × ∂(w5 * out_h1)/∂w5 = 0.1385 × 0.5933 =
     0.08217``; a sum where the node feeds several consumers (the first few terms, then a
     count); ``dE/dE = 1`` for the output. Time linear in the graph's size.
 
@@ -387,7 +388,7 @@ def node_lines(output: Value, *, digits: int | None = DEFAULT_DIGITS) -> dict[Va
     >>> c = a * b + a
     >>> c.label = "c"
     >>> print(node_lines(c)[a])
-    dc/da = dc/dc × dc/da + dc/d(a * b) × d(a * b)/da = 1 × 1 + 1 × 3 = 1 + 3 = 4
+    dc/da = dc/dc × ∂c/∂a + dc/d(a * b) × ∂(a * b)/∂a = 1 × 1 + 1 × 3 = 1 + 3 = 4
     """
     _check_value(output, "node_lines", "output")
     digits = _check_digits(digits, "node_lines")
@@ -499,14 +500,15 @@ class Explanation:
         for term in terms:
             via = _d(self._namer.name(term.consumer))
             lines.append(
-                f"    d{via}/d{_d(step.name)} = {term.formula} = {_num(term.local, self.digits)}"
+                f"    ∂{via}/∂{_d(step.name)} = {term.formula} = {_num(term.local, self.digits)}"
             )
         if extra:
             lines.append(f"    … and {extra} more local derivatives")
         return lines
 
     def _repr_html_(self) -> str:
-        """The explanation as an HTML table (Jupyter); every name and formula escaped."""
+        """The explanation as an HTML table (Jupyter): a row stating each step, then a row per
+        term. Every name and formula is escaped: labels are user text."""
         e = html.escape
         out = e(self._out())
         rows: list[str] = []
@@ -520,28 +522,29 @@ class Explanation:
         table = ""
         if rows:
             table = (
-                f"<table><thead><tr><th>via</th><th>upstream d{out}/d(via)</th>"
-                "<th>local derivative (op table)</th><th>its value</th>"
-                f"<th>upstream × local</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                '<table style="border-collapse:collapse"><thead><tr>'
+                f"<th>via</th><th>upstream d{out}/d(via)</th><th>local derivative, as the op "
+                "table writes it</th><th>its value</th><th>upstream × local</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
             )
         notes = "".join(f"<p>{e(line)}</p>" for line in self._no_path_lines())
         headline = f"<p>{e(self._headline())}</p>" if self.steps else ""
         return f'<div class="valuegrad-explain">{headline}{table}{notes}</div>'
 
     def _step_rows(self, step: Step) -> list[str]:
-        """A step as table rows: its statement in numbers, then one row per term."""
+        """A step as table rows: its chain-rule line, then one row per term."""
         e = html.escape
-        out = self._out()
         digits = self.digits
-        numbers = _statement(step, out, self._namer, digits)[1]
-        head = f"d{e(out)}/d{e(_d(step.name))} = {e(numbers)}"
-        rows = [f'<tr><th colspan="5" style="text-align:left">{head}</th></tr>']
+        line = _line(step, self._out(), self._namer, digits)
+        head = '<tr style="border-top:1px solid #ccc"><td colspan="5" style="text-align:left">'
+        rows = [f"{head}<b>{e(line)}</b></td></tr>"]
         terms, extra = _shown(step.terms)
+        node = _d(step.name)
         for term in terms:
+            via = self._namer.name(term.consumer)
             rows.append(
-                f"<tr><td>{e(_d(self._namer.name(term.consumer)))}</td>"
-                f"<td>{e(_num(term.upstream, digits))}</td>"
-                f"<td><code>{e(term.formula)}</code></td>"
+                f"<tr><td>{e(via)}</td><td>{e(_num(term.upstream, digits))}</td>"
+                f"<td><code>∂{e(_d(via))}/∂{e(node)} = {e(term.formula)}</code></td>"
                 f"<td>{e(_num(term.local, digits))}</td>"
                 f"<td>{e(_num(term.product, digits))}</td></tr>"
             )
@@ -591,13 +594,13 @@ class Explainer:
         <BLANKLINE>
         dy/dy = 1
         <BLANKLINE>
-        dy/d(x * w) = dy/dy × dy/d(x * w)
+        dy/d(x * w) = dy/dy × ∂y/∂(x * w)
                     = 1 × 2.458e-05 = 2.458e-05
-            dy/d(x * w) = 1.0 - y * y = 2.458e-05
+            ∂y/∂(x * w) = 1.0 - y * y = 2.458e-05
         <BLANKLINE>
-        dy/dw = dy/d(x * w) × d(x * w)/dw
+        dy/dw = dy/d(x * w) × ∂(x * w)/∂w
               = 2.458e-05 × 3 = 7.373e-05
-            d(x * w)/dw = x = 3
+            ∂(x * w)/∂w = x = 3
         """
         _check_value(output, "explain", "output")
         wanted = _check_wrt(wrt)

@@ -568,7 +568,7 @@ class Explainer:
     def __call__(
         self,
         output: Value,
-        wrt: Value | Sequence[Value],
+        wrt: Value | list[Value] | tuple[Value, ...],
         *,
         limit: int | None = DEFAULT_LIMIT,
         digits: int | None = DEFAULT_DIGITS,

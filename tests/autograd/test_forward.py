@@ -172,6 +172,8 @@ def test_values_in_give_differentiable_values_out_and_leave_grad_alone():
     assert type(value) is Value and type(tangent) is Value
     assert close(tangent.data, (math.cos(0.6) * 0.6 + math.sin(0.6)) * 2.0)
     assert x.grad == 0.0 and t.grad == 0.0  # no .grad touched
+    # one Value given twice is two variables: d(a b) along (1, 2) at a = b = 0.6 is b + 2 a
+    assert jvp(lambda a, b: a * b, (x, x), (1.0, 2.0))[1].data == 0.6 + 2 * 0.6
     tangent.backward()
     # d tangent / dx = t * (2 cos x - x sin x), d tangent / dt = cos x * x + sin x
     assert close(x.grad, 2.0 * (2 * math.cos(0.6) - 0.6 * math.sin(0.6)))
@@ -282,6 +284,34 @@ def test_hvp_of_a_function_independent_of_an_input():
     assert hvp(lambda: 3.0, (), ()) == []
 
 
+def _recorded_operations(results):
+    nodes = set()
+    for r in results:
+        nodes.update(ag.topological_order(r))
+    return sum(1 for node in nodes if not node.is_leaf)
+
+
+def test_hvp_is_one_pass_and_never_builds_the_hessian():
+    calls = []
+
+    def f(*x):  # every pair of inputs interacts: a dense Hessian
+        calls.append(1)
+        s = ag.sum(x)
+        return ag.sum([(xi * s).sin() for xi in x])
+
+    recorded = {}
+    for n in (16, 32):
+        xs = [Value(0.1 * i) for i in range(n)]
+        calls.clear()
+        product = hvp(f, xs, [1.0] * n)
+        assert len(calls) == 1  # f evaluated once, its gradient graph swept forward once
+        recorded[n] = (_recorded_operations(product),
+                       _recorded_operations([h for row in hessian(f)(*xs) for h in row]))
+    # hvp's work grows as n (one pass), the Hessian's as n^2 (n passes over n entries)
+    assert recorded[32][0] <= 2 * recorded[16][0]
+    assert recorded[32][1] >= 3.8 * recorded[16][1]
+
+
 def test_hvp_with_values_is_differentiable():
     # hvp of x^3 y in direction (1, 0): [6 x y, 3 x^2]; d/dx of the first entry = 6 y
     x = Value(2.0)
@@ -368,7 +398,9 @@ def test_random_programs_compiled_jvp_and_hvp_equal_the_transforms_bit_for_bit(d
     t = data.draw(_directions, label="tangent")[: e.arity]
     n = e.arity
     # the tangent closed over (baked into the trace) and passed as inputs
-    compiled = jit(lambda *x: jvp(e, x, t))(*point)
+    g = jit(lambda *x: jvp(e, x, t))
+    compiled = g(*point)
+    assert "def forward" in g.source  # compiled code ran, not the engine
     as_inputs = jit(lambda *xt: jvp(e, xt[:n], xt[n:]))(*point, *t)
     expected = jvp(e, point, t)
     for got in (compiled, as_inputs):
@@ -389,6 +421,8 @@ def test_compiled_jvp_and_hvp_trace_once_and_follow_new_points_and_kinks():
         assert same_bits(a[0], b[0]) and same_bits(a[1], b[1]), point
         assert all(map(same_bits, h(*point), hvp(f, point, (0.5, 1.0)))), point
     assert g.cache_size == 2 and h.cache_size == 2  # one trace per side of the kink
+    # compiled code ran (hvp's graph needs relu's branch, a guard, but not its value)
+    assert "relu" in g.source and "_GUARD[0]" in h.source
 
 
 # -- PyTorch -----------------------------------------------------------------------------------
@@ -426,6 +460,7 @@ def _as_torch(e, torch):
     return f
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:FutureWarning")
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_random_programs_jvp_and_hvp_equal_pytorchs(data):

@@ -304,7 +304,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], v: Sequence[Any]) -> list
     def gradient_list(*args: Any) -> list[Any]:
         return list(gradient(*args)[1]) if gradient is not None else []
 
-    product: list[Any] = _forward(gradient_list, primals, v, "hvp")[1]
+    product: list[Any] = _forward(gradient_list, primals, v, "hvp", direction="v")[1]
     return product
 
 
@@ -318,19 +318,21 @@ def _scalars(xs: Any, what: str, who: str) -> Sequence[Any]:
 
 
 def _forward(
-    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], who: str
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], who: str,
+    direction: str = "tangents",
 ) -> tuple[Any, Any]:
-    """The body of ``jvp`` (and of ``hvp``, over f's gradient)."""
+    """The body of ``jvp`` (and of ``hvp``, over f's gradient, its ``direction`` called v)."""
     _check_callable(f, who)
     _scalars(primals, "primals", who)
-    _scalars(tangents, "tangents", who)
+    _scalars(tangents, direction, who)
     if len(primals) != len(tangents):
         raise ValueError(
-            f"{who}: {len(primals)} primal(s) but {len(tangents)} tangent(s); give one "
-            "tangent per primal"
+            f"{who}: {len(primals)} primal(s) but {len(tangents)} entries in {direction}; "
+            f"give one per primal"
         )
     seeds: list[Any] = [
-        t if type(t) is Value else real(t, f"{who} tangent {i}") for i, t in enumerate(tangents)
+        t if type(t) is Value else real(t, f"{who} {direction}[{i}]")
+        for i, t in enumerate(tangents)
     ]
     with _transform_call() as inside:
         nested = inside or any(type(a) is Value for a in (*primals, *seeds))

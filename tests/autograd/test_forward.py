@@ -71,6 +71,15 @@ def test_every_op_agrees_with_central_differences(name):
         assert jvp(f, xs, ts)[1] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-6)
 
 
+def test_custom_ops_first_order_with_any_derivative_higher_orders_with_autograd_ones():
+    float_sin = ag.custom_op(math.sin, math.cos, name="float_sin")  # derivative on floats only
+    value_sin = ag.custom_op(math.sin, lambda x: ag.cos(x), name="value_sin")
+    expected = (math.sin(0.4), 2.0 * math.cos(0.4))
+    assert jvp(float_sin, (0.4,), (2.0,)) == expected
+    assert jvp(value_sin, (0.4,), (2.0,)) == expected
+    assert hvp(value_sin, (0.4,), (2.0,)) == [-2.0 * math.sin(0.4)]
+
+
 def test_kinks_follow_the_engine_and_pytorch():
     assert jvp(lambda x: x.relu(), (0.0,), (1.0,)) == (0.0, 0.0)
     assert jvp(lambda x: abs(x), (0.0,), (1.0,)) == (0.0, 0.0)
@@ -331,16 +340,20 @@ def test_hvp_with_values_is_differentiable():
     [
         (lambda: jvp(lambda x: x, 1.0, (1.0,)), TypeError, ["jvp", "primals", "float"]),
         (lambda: jvp(lambda x: x, (1.0,), 1.0), TypeError, ["jvp", "tangents", "float"]),
-        (lambda: jvp(lambda x, y: x, (1.0, 2.0), (1.0,)), ValueError, ["2 primal", "1 tangent"]),
+        (lambda: jvp(lambda x, y: x, (1.0, 2.0), (1.0,)), ValueError,
+         ["2 primal", "1 entries in tangents"]),
         (lambda: jvp(3.0, (1.0,), (1.0,)), TypeError, ["jvp", "callable"]),
         (lambda: jvp(lambda x: x, ("a",), (1.0,)), TypeError, ["jvp argument 0", "str"]),
-        (lambda: jvp(lambda x: x, (1.0,), (None,)), TypeError, ["jvp tangent 0", "NoneType"]),
+        (lambda: jvp(lambda x: x, (1.0,), (None,)), TypeError, ["jvp tangents[0]", "NoneType"]),
         (lambda: jvp(lambda x: x, (True,), (1.0,)), TypeError, ["jvp argument 0", "bool"]),
         (lambda: jvp(lambda x: "x", (1.0,), (1.0,)), TypeError, ["jvp", "return", "str"]),
         (lambda: jvp(lambda x: {"a": x}, (1.0,), (1.0,)), TypeError, ["jvp", "dict"]),
         (lambda: hvp(lambda x: [x, x], (1.0,), (1.0,)), TypeError, ["hvp", "scalar", "list"]),
-        (lambda: hvp(lambda x: x, (1.0,), (1.0, 2.0)), ValueError, ["hvp", "1 primal"]),
+        (lambda: hvp(lambda x: x, (1.0,), (1.0, 2.0)), ValueError,
+         ["hvp", "1 primal", "2 entries in v"]),
         (lambda: hvp(lambda x: x, 1.0, (1.0,)), TypeError, ["hvp", "primals"]),
+        (lambda: hvp(lambda x: x, (1.0,), 1.0), TypeError, ["hvp", "v must be"]),
+        (lambda: hvp(lambda x: x, (1.0,), ("a",)), TypeError, ["hvp v[0]", "str"]),
         (lambda: hvp(None, (1.0,), (1.0,)), TypeError, ["hvp", "callable"]),
     ],
 )

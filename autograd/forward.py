@@ -12,13 +12,15 @@ nothing is written twice. One forward pass gives every output's derivative along
 direction; one reverse pass gives one output's derivative along every input. A loss has one
 output and many weights, which is why training runs backward.
 
-The local derivatives are re-derived from the table on the recorded Values
-(:func:`autograd.backprop.differentiable_edges`, as ``backward(create_graph=True)`` does), so
-each tangent is itself a graph: an outer transform can differentiate it (``grad`` of a ``jvp``,
-a Hessian-vector product) and ``jit`` compiles it by tracing, computing the very same floats.
-Only the nodes the caller seeds get a tangent from outside; a node the pass does not reach from
-them has tangent zero however it is connected elsewhere, so a variable of an outer transform
-stays the outer transform's business (no perturbation confusion).
+At first order the pass multiplies the very floats the forward pass stored on each node
+(``node.local_grads``, the ones ``backward`` multiplies). When the tangent must stay
+differentiable (``grad`` of a ``jvp``, a Hessian-vector product, a ``jit`` trace) it re-derives
+them from the table on the recorded Values (:func:`autograd.backprop.differentiable_edges`, as
+``backward(create_graph=True)`` does), so each tangent is itself a graph; the arithmetic is the
+same, so ``jit``'s compiled code computes the very floats of the first-order pass. Only the
+nodes the caller seeds get a tangent from outside; a node the pass does not reach from them
+has tangent zero however it is connected elsewhere, so a variable of an outer transform stays
+the outer transform's business (no perturbation confusion).
 """
 
 from __future__ import annotations
@@ -34,16 +36,20 @@ from .node import Value
 __all__ = ["tangents"]
 
 
-def tangents(outputs: Sequence[Any], seeds: Mapping[Value, Any]) -> list[Any]:
+def tangents(
+    outputs: Sequence[Any], seeds: Mapping[Value, Any], *, differentiable: bool
+) -> list[Any]:
     """The tangent of each output when the nodes of ``seeds`` have the given tangents.
 
     Args:
         outputs: Values (or numbers, whose tangent is 0.0).
-        seeds: node -> its tangent (a float, or a Value to stay differentiable by it).
+        seeds: node -> its tangent (a float, or a Value when ``differentiable``).
+        differentiable: make the tangents graphs (Values), differentiable by the seeds' and
+            the outputs' own variables; otherwise floats, from the stored local derivatives.
 
     Returns:
-        One tangent per output: a Value (a graph over the outputs' graphs and the seeds'), or a
-        float where it is a constant. Recorded whatever the mode around.
+        One tangent per output: a float, or (``differentiable``) a Value, or a float where it
+        is a constant. Recorded whatever the mode around.
     """
     roots = [o for o in outputs if type(o) is Value]
     if not roots:
@@ -58,7 +64,7 @@ def tangents(outputs: Sequence[Any], seeds: Mapping[Value, Any]) -> list[Any]:
             if node in known or not any(p in known for p in node.parents):
                 continue
             total: Any = None
-            for parent, d in differentiable_edges(node):
+            for parent, d in _local_derivatives(node, differentiable):
                 t = known.get(parent)
                 if t is None:
                     continue
@@ -66,6 +72,22 @@ def tangents(outputs: Sequence[Any], seeds: Mapping[Value, Any]) -> list[Any]:
                 total = c if total is None else total + c
             known[node] = total
     return [known.get(o, 0.0) if type(o) is Value else 0.0 for o in outputs]
+
+
+def _local_derivatives(node: Value, differentiable: bool) -> Sequence[tuple[Value, Any]]:
+    """Each parent of ``node`` with d(node)/d(parent): the floats the forward pass stored
+    (the ones ``backward`` multiplies), or, for a differentiable pass, the table's formulas
+    re-derived on Values. Both are the same numbers but where an op keeps a more exact bulk
+    form for floats (logsumexp's softmax); there the first-order pass too evaluates the
+    per-argument formula, so that a ``jit`` trace of the differentiable pass compiles to
+    exactly the floats of the first-order one."""
+    op = node.primitive
+    if differentiable or (op is not None and op.bulk):
+        pairs = differentiable_edges(node)
+        if differentiable:
+            return pairs
+        return [(p, d.data if type(d) is Value else d) for p, d in pairs]
+    return list(zip(node.parents, node.local_grads, strict=True))
 
 
 def _product(d: Any, t: Any) -> Any:

@@ -339,7 +339,8 @@ def _forward(
         variables = _variables(primals, range(len(primals)), who)
         outputs: list[Any] = []
         shape = _output_structure(f(*variables), outputs, who)
-        pushed = push_tangents(outputs, dict(zip(variables, seeds, strict=True)))
+        seeded = dict(zip(variables, seeds, strict=True))
+        pushed = push_tangents(outputs, seeded, differentiable=nested)
     values = _entries([outputs, pushed], nested)
     return _rebuild(shape, iter(values[0])), _rebuild(shape, iter(values[1]))
 

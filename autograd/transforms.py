@@ -9,11 +9,12 @@ fresh graph from its arguments and collects the gradients of that one pass
 
 Nesting. Called at top level with floats, a transform returns floats. Called with Values, or
 inside another transform or a function ``autograd.jit`` traces, it differentiates with
-``create_graph`` and returns Values, so the outer transform (or the trace) sees through it. Each call differentiates only with respect to its own
-variables (fresh nodes it makes for its arguments), never a variable of an outer call that the
-function captured; that variable stays in the result's graph for the outer call to
+``create_graph`` (``jvp``: with the table's partials on Values) and returns Values, so the
+outer transform (or the trace) sees through it. Each call differentiates only with respect to
+its own variables (fresh nodes it makes for its arguments), never a variable of an outer call
+that the function captured; that variable stays in the result's graph for the outer call to
 differentiate. This is what keeps nested transforms free of perturbation confusion. Each
-returned function carries ``__autograd_transform__ = (kind, f, argnums)``, which
+function ``grad``, ``value_and_grad``, ``jacobian`` and ``hessian`` return carries ``__autograd_transform__ = (kind, f, argnums)``, which
 ``autograd.jit`` reads to compile the gradient directly::
 
     >>> from autograd import grad
@@ -263,6 +264,8 @@ def jvp(
     ``backward`` multiplies) with its parents' tangents, computed parents first
     (:mod:`autograd.forward`). One pass gives every output's derivative along one direction
     of the inputs, where reverse mode gives one output's derivative along every input.
+    ``jit`` compiles a function calling it (``jit(lambda *x: jvp(f, x, t))``) by tracing
+    through it, to the very same floats.
 
     Args:
         f: maps scalars to a scalar, or to a list or tuple (nested too) of scalars.

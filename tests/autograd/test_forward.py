@@ -36,6 +36,11 @@ def _tangent_from_closed_form(name: str, xs: tuple[float, ...], ts: list[float])
     return math.fsum(d * t for d, t in zip(DERIVATIVES[name](*xs), ts, strict=True))
 
 
+def test_exported_from_autograd():
+    assert {"jvp", "hvp"} <= set(ag.__all__)
+    assert ag.jvp is jvp and ag.hvp is hvp
+
+
 # ---------------------------------------------------------------------------------------------
 # Every op of the table: the tangent is sum_i partial_i * tangent_i.
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """A scalar reverse-mode autograd engine.
 
 ``Value`` is a node of a dynamic computation graph; ``backward`` runs the chain rule over it.
-The functional transforms (``grad``, ``value_and_grad``, ``jacobian``, ``hessian``) differentiate
-Python functions to any order; ``gradcheck`` compares the engine with finite differences;
-``autograd.viz`` draws graphs and ``autograd.testing`` holds hypothesis strategies.
+The functional transforms (``grad``, ``value_and_grad``, ``jacobian``, ``hessian``, and the
+forward-mode ``jvp`` and ``hvp``) differentiate Python functions to any order; ``gradcheck``
+compares the engine with finite differences; ``autograd.viz`` draws graphs and ``autograd.testing`` holds hypothesis strategies.
 
 >>> from autograd import Value
 >>> x = Value(3.0, label="x")
@@ -72,7 +72,7 @@ from .jit import jit
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .node import Value
 from .ops import OPS, Op
-from .transforms import grad, hessian, jacobian, value_and_grad
+from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 
 __version__ = "0.1.0"
 # Tells `nn` (and users) that this `autograd` is valuegrad's, not HIPS autograd of the same name.
@@ -96,9 +96,11 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "hessian",
+    "hvp",
     "is_grad_enabled",
     "jacobian",
     "jit",
+    "jvp",
     "leaky_relu",
     "log",
     "logsumexp",

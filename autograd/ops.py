@@ -102,7 +102,8 @@ class Op:
     Attributes: ``name`` (as ``Value.op``), ``symbol`` (display), ``arity`` (None for n-ary),
     ``nary``, ``paired`` (an n-ary op over two equal halves, as dot), ``domain`` (for messages),
     ``valid`` (predicate true where the op is safely differentiable), ``doc`` (the formula for
-    people), ``params`` (argument names of a row), ``custom``.
+    people), ``params`` (argument names of a row), ``custom``, ``bulk`` (float partials from a
+    bulk expression).
     """
 
     __slots__ = (
@@ -377,6 +378,13 @@ class Op:
         if self.nary:
             return self._partials_fn(args, out)
         return self._partials_fn(*args, out)
+
+    @property
+    def bulk(self) -> bool:
+        """True for an op whose float partials come from its bulk expression (logsumexp's
+        softmax), more exact than its per-argument template: the floats a forward pass stores
+        may then differ in the last bits from the template evaluated on Values."""
+        return self._bulk is not None
 
     @property
     def rule(self) -> str:

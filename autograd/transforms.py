@@ -1,17 +1,20 @@
-"""Functional transformations: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``.
+"""Functional transformations: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian`` (reverse
+mode), ``jvp`` and ``hvp`` (forward mode, and forward over reverse).
 
 They differentiate a Python function without touching any node's ``.grad``: each call builds a
 fresh graph from its arguments and collects the gradients of that one pass
-(:func:`autograd.backprop.gradients`). They record whatever mode surrounds them (an outer
+(:func:`autograd.backprop.gradients`), or pushes tangents forward through it
+(:func:`autograd.forward.tangents`). They record whatever mode surrounds them (an outer
 ``no_grad`` does not turn them off, as with ``torch.func.grad``).
 
 Nesting. Called at top level with floats, a transform returns floats. Called with Values, or
 inside another transform or a function ``autograd.jit`` traces, it differentiates with
-``create_graph`` and returns Values, so the outer transform (or the trace) sees through it. Each call differentiates only with respect to its own
-variables (fresh nodes it makes for its arguments), never a variable of an outer call that the
-function captured; that variable stays in the result's graph for the outer call to
+``create_graph`` (``jvp``: with the table's partials on Values) and returns Values, so the
+outer transform (or the trace) sees through it. Each call differentiates only with respect to
+its own variables (fresh nodes it makes for its arguments), never a variable of an outer call
+that the function captured; that variable stays in the result's graph for the outer call to
 differentiate. This is what keeps nested transforms free of perturbation confusion. Each
-returned function carries ``__autograd_transform__ = (kind, f, argnums)``, which
+function ``grad``, ``value_and_grad``, ``jacobian`` and ``hessian`` return carries ``__autograd_transform__ = (kind, f, argnums)``, which
 ``autograd.jit`` reads to compile the gradient directly::
 
     >>> from autograd import grad
@@ -32,10 +35,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from .backprop import gradients
+from .forward import tangents as push_tangents
 from .modes import TRACER, enable_grad
 from .node import Value, real
 
-__all__ = ["grad", "hessian", "jacobian", "value_and_grad"]
+__all__ = ["grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad"]
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("autograd_transforms", default=0)
 """How many transform calls are running in this thread or task: inside one, every nested
@@ -58,12 +62,12 @@ def _transform_call() -> Iterator[bool]:
 
 def _variables(args: Sequence[Any], indices: Sequence[int], who: str) -> list[Value]:
     """A fresh node per differentiated argument: the call's own variables. A Value argument
-    becomes ``arg + 0.0``, so the graph still reaches the caller's node (outer transforms see
-    through it) while repeated arguments stay apart."""
+    becomes ``arg + -0.0`` (the exact identity, -0.0 included), so the graph still reaches the
+    caller's node (outer transforms see through it) while repeated arguments stay apart."""
     out = []
     for i in indices:
         a = args[i]
-        out.append(a + 0.0 if type(a) is Value else Value(real(a, f"{who} argument {i}")))
+        out.append(a + -0.0 if type(a) is Value else Value(real(a, f"{who} argument {i}")))
     return out
 
 
@@ -244,3 +248,124 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
         ]
 
     return _at_point(f, "hessian", rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forward mode.
+# ---------------------------------------------------------------------------------------------
+
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
+) -> tuple[Any, Any]:
+    """f's value and its derivative along ``tangents`` (a Jacobian-vector product), in one
+    forward pass: forward mode.
+
+    Each node's tangent is the dot product of its local derivatives (the op table's, the ones
+    ``backward`` multiplies) with its parents' tangents, computed parents first
+    (:mod:`autograd.forward`). One pass gives every output's derivative along one direction
+    of the inputs, where reverse mode gives one output's derivative along every input.
+    ``jit`` compiles a function calling it (``jit(lambda *x: jvp(f, x, t))``) by tracing
+    through it, to the very same floats.
+
+    Args:
+        f: maps scalars to a scalar, or to a list or tuple (nested too) of scalars.
+        primals: the point, one scalar (real number or Value) per argument of f.
+        tangents: the direction, one scalar per primal.
+
+    Returns:
+        ``(f(*primals), tangent)``, the tangent in the structure of f's result; floats, or
+        Values that stay differentiable when a primal or tangent is a Value or when called
+        inside another transform or a ``jit`` trace (nesting, through closures too).
+
+    >>> jvp(lambda x, y: x * y + y, (2.0, 3.0), (1.0, 0.0))  # d/dx at (2, 3)
+    (9.0, 3.0)
+    >>> jvp(lambda x, y: [x * y, x + y], (2.0, 3.0), (1.0, 1.0))
+    ([6.0, 5.0], [5.0, 2.0])
+    """
+    return _forward(f, primals, tangents, "jvp")
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], v: Sequence[Any]) -> list[Any]:
+    """The Hessian of a scalar f at ``primals`` times the vector ``v``, without building the
+    Hessian: forward over reverse, one ``jvp`` of f's gradient graph along ``v``.
+
+    Args:
+        f: maps scalars to a scalar.
+        primals: the point, one scalar per argument of f.
+        v: the vector, one scalar per primal.
+
+    Returns:
+        A list of floats (Values when nested, as :func:`jvp`'s).
+
+    >>> hvp(lambda x, y: x * x * y, (2.0, 3.0), (1.0, 0.0))  # the Hessian's first column
+    [6.0, 4.0]
+    """
+    _check_callable(f, "hvp")
+    n = len(_scalars(primals, "primals", "hvp"))
+    gradient = _differentiate(f, tuple(range(n)), "hvp") if n else None
+
+    def gradient_list(*args: Any) -> list[Any]:
+        return list(gradient(*args)[1]) if gradient is not None else []
+
+    product: list[Any] = _forward(gradient_list, primals, v, "hvp", direction="v")[1]
+    return product
+
+
+def _scalars(xs: Any, what: str, who: str) -> Sequence[Any]:
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(
+            f"{who}: {what} must be a tuple or list with one scalar per argument of f, "
+            f"got {type(xs).__name__}"
+        )
+    return xs
+
+
+def _forward(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], who: str,
+    direction: str = "tangents",
+) -> tuple[Any, Any]:
+    """The body of ``jvp`` (and of ``hvp``, over f's gradient, its ``direction`` called v)."""
+    _check_callable(f, who)
+    _scalars(primals, "primals", who)
+    _scalars(tangents, direction, who)
+    if len(primals) != len(tangents):
+        raise ValueError(
+            f"{who}: {len(primals)} primal(s) but {len(tangents)} entries in {direction}; "
+            f"give one per primal"
+        )
+    seeds: list[Any] = [
+        t if type(t) is Value else real(t, f"{who} {direction}[{i}]")
+        for i, t in enumerate(tangents)
+    ]
+    with _transform_call() as inside:
+        nested = inside or any(type(a) is Value for a in (*primals, *seeds))
+        variables = _variables(primals, range(len(primals)), who)
+        outputs: list[Any] = []
+        shape = _output_structure(f(*variables), outputs, who)
+        seeded = dict(zip(variables, seeds, strict=True))
+        pushed = push_tangents(outputs, seeded, differentiable=nested)
+    values = _entries([outputs, pushed], nested)
+    return _rebuild(shape, iter(values[0])), _rebuild(shape, iter(values[1]))
+
+
+def _output_structure(out: Any, flat: list[Any], who: str) -> Any:
+    """Appends the scalars of f's result to ``flat``; returns its structure (None for a
+    scalar, else the sequence type and its items' structures)."""
+    if type(out) is Value or (isinstance(out, numbers.Real) and not isinstance(out, bool)):
+        flat.append(out)
+        return None
+    if isinstance(out, (list, tuple)):
+        kind = list if isinstance(out, list) else tuple
+        return kind, [_output_structure(o, flat, who) for o in out]
+    raise TypeError(
+        f"{who}: the function must return a scalar (a Value or a real number) or a list or "
+        f"tuple of scalars, got {type(out).__name__}"
+    )
+
+
+def _rebuild(shape: Any, items: Iterator[Any]) -> Any:
+    """The inverse of :func:`_output_structure`."""
+    if shape is None:
+        return next(items)
+    kind, inner = shape
+    return kind(_rebuild(s, items) for s in inner)

@@ -23,6 +23,7 @@ EXPECTED = {
     "backprop_by_hand.ipynb",
     "build_your_own_engine.ipynb",
     "engine_tour.ipynb",
+    "forward_and_reverse.ipynb",
     "gradient_checks.ipynb",
     "train_moons.ipynb",
     "vanishing_gradients.ipynb",

@@ -418,6 +418,11 @@ def test_only_logsumexp_keeps_a_bulk_partial():
     ]
 
 
+def test_bulk_says_which_ops_store_partials_from_a_bulk_expression():
+    assert [op.name for op in OPS.values() if op.bulk] == ["logsumexp"]
+    assert not ag.custom_op(math.sin, math.cos).op.bulk
+
+
 def test_templates_read_only_the_namespace():
     # No builtins reach generated code: an expression naming one fails to evaluate.
     with pytest.raises(NameError):

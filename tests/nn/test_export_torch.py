@@ -1,4 +1,4 @@
-"""``to_torch`` / ``MLP.from_torch`` against real PyTorch, and the README's move-to-PyTorch example."""
+"""``to_torch`` / ``from_torch`` against real PyTorch, and the README's move-to-PyTorch example."""
 
 import math
 import random
@@ -130,8 +130,14 @@ def _bad_modules():
     yield "empty", nn.Sequential(), ValueError, "empty"
     yield "shapes", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(4, 1)), ValueError, \
         "layer 2 .*reads 4 inputs.*gives 3 outputs"
-    yield "last activation", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1),
-                                           nn.Sigmoid()), ValueError, "ends with a sigmoid"
+    yield "hidden softmax", nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=-1), nn.Linear(3, 2)), \
+        ValueError, "hidden layer ends with a Softmax"
+    yield "softmax of one", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1),
+                                          nn.Softmax(dim=-1)), ValueError, "over one output"
+    yield "softmax over the batch", nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=0)), \
+        ValueError, r"layer 1 \(Softmax\) has dim=0"
+    yield "nested", nn.Sequential(nn.Sequential(nn.Linear(2, 3))), TypeError, \
+        "layer 0 is a Sequential"
     yield "mixed", nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Tanh(),
                                  nn.Linear(3, 1)), ValueError, "different activations"
     yield "some hidden linear", nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 3), nn.Tanh(),
@@ -167,3 +173,40 @@ def test_readme_move_to_pytorch_example_runs(tmp_path):
     example.write_text(blocks[0])
     namespace = runpy.run_path(str(example))
     assert namespace["back"].state_dict() == namespace["model"].state_dict()
+
+
+# -- output activations (issue 20) ---------------------------------------------------------------
+
+
+def _weighted_sum(outputs, k):
+    """A fixed weighting of the outputs (a plain sum would give a softmax zero gradients)."""
+    return sum(((i % 3) - 0.7) * v for i, v in enumerate(outputs[:k]))
+
+
+@pytest.mark.parametrize("output_activation", ["sigmoid", "tanh", "relu", "softmax"])
+def test_mlp_output_activation_goes_to_torch_and_back(output_activation):
+    model = MLP(3, [5, 4], activation="tanh", seed=1, output_activation=output_activation)
+    for p in model.parameters():
+        p.data += random.uniform(-0.5, 0.5)
+    net = model.to_torch()
+    last = net[-1]
+    assert type(last).__name__ == {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU",
+                                   "softmax": "Softmax"}[output_activation]
+    if output_activation == "softmax":
+        assert last.dim == -1
+    xs = _points(3)
+    for x, row in zip(xs, _torch_rows(net, xs), strict=True):
+        assert _ours(model, x) == pytest.approx(row, abs=1e-12, rel=1e-12)
+    model.zero_grad()
+    for x in xs:
+        _weighted_sum(model.vector(x), 4).backward()
+    out = net(torch.tensor(xs, dtype=torch.float64))
+    sum(_weighted_sum(list(row), 4) for row in out).backward()
+    ours = [p.grad for layer in model.layers for n in layer.neurons for p in n._wb]
+    theirs = [g for m in net if isinstance(m, torch.nn.Linear)
+              for w, b in zip(m.weight.grad.tolist(), m.bias.grad.tolist(), strict=True)
+              for g in (*w, b)]
+    assert ours == pytest.approx(theirs, abs=1e-12, rel=1e-12)
+    back = MLP.from_torch(net)
+    assert (back.activation, back.output_activation) == ("tanh", output_activation)
+    assert [p.data.hex() for p in back.parameters()] == [p.data.hex() for p in model.parameters()]

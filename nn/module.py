@@ -508,7 +508,9 @@ class Layer(Module):
         self.activation = _check_activation(activation, "Layer")
         rng = seeded_random(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
-        self.named_parameters()  # labels each parameter with its name (neurons.1.w.0)
+        for j, neuron in enumerate(self.neurons):  # labelled with their names (neurons.1.w.0)
+            for p in neuron._wb:  # as named_parameters would, the walk saved
+                p.label = f"neurons.{j}.{p.label}"
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         """The ``nout`` outputs for inputs ``x``."""

@@ -34,14 +34,16 @@ def is_model(obj: Any) -> bool:
 def _model_layers(model: Any, entered: frozenset[int] = frozenset()) -> list[_DrawnLayer] | None:
     """The layers of a model, in order; None when ``model`` is not one drawn here (``entered``:
     the sequences being read, so a list that holds itself is no model)."""
-    if hasattr(model, "layers"):  # an MLP; a softmax output reads the last layer's sums
-        layers = [_layer(layer) for layer in model.layers]
+    if hasattr(model, "layers"):
+        # An MLP (or a user's model keeping its layers in a list); a softmax output reads
+        # the last layer's sums.
+        layers = _model_layers(model.layers, entered | {id(model)})
         if getattr(model, "output_activation", None) == "softmax" and layers:
             nin, units, _ = layers[-1]
             layers[-1] = (nin, units, "softmax")
         return layers
     if hasattr(model, "neurons"):
-        return [_layer(model)]
+        return [(model.nin, [[*n.w, n.b] for n in model.neurons], model.activation)]
     if hasattr(model, "w") and hasattr(model, "b") and hasattr(model, "activation"):
         return [(len(model.w), [[*model.w, model.b]], model.activation)]
     if hasattr(model, "weight") and hasattr(model, "bias") and hasattr(model, "nin"):
@@ -71,10 +73,6 @@ def _sequence_layers(modules: Any, entered: frozenset[int]) -> list[_DrawnLayer]
         nin, units, before = out[-1]
         out[-1] = (nin, units, name if before is None else f"{before}, {name}")
     return out or None
-
-
-def _layer(layer: Any) -> _DrawnLayer:
-    return (layer.nin, [[*n.w, n.b] for n in layer.neurons], layer.activation)
 
 
 def draw_model(model: Any, *, rankdir: str = "LR", show_grad: bool = True) -> Drawing:

@@ -188,6 +188,22 @@ def test_draw_model_of_a_sequential_and_a_linear() -> None:
         "layer 2: 3 → 2, softmax\\n8 parameters")
 
 
+def test_draw_model_of_a_user_model_keeping_its_layers_in_a_list() -> None:
+    from nn import Linear, Module, Tanh
+
+    class Net(Module):
+        def __init__(self) -> None:
+            self.layers = [Linear(2, 3, seed=0), Tanh(), Linear(3, 1, seed=1)]
+
+        def forward(self, x: list[float]) -> list[Value]:
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    assert _titles(draw_dot(Net()).source) == [
+        "layer 1: 2 → 3, tanh\\n9 parameters", "layer 2: 3 → 1, linear\\n4 parameters"]
+
+
 def test_draw_model_shows_an_mlp_s_output_activation() -> None:
     model = MLP(2, [3, 3], activation="tanh", seed=0, output_activation="softmax")
     assert _titles(draw_dot(model).source) == [

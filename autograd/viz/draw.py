@@ -63,8 +63,8 @@ def draw_dot(
 
     Args:
         root: the Value whose graph is drawn; or an ``nn`` model (``MLP``, ``Layer``,
-            ``Neuron``), whose layers, sizes and activations are drawn (see
-            :func:`draw_model`).
+            ``Neuron``, ``Linear``, or a ``Sequential`` of these and activation modules),
+            whose layers, sizes and activations are drawn (see :func:`draw_model`).
         rankdir: layout direction: ``"LR"`` (left to right), ``"RL"``, ``"TB"`` or ``"BT"``.
         show_grad: show each Value's ``.grad`` (a Value grad, after
             ``backward(create_graph=True)``, shows its data).

@@ -161,6 +161,79 @@ def test_draw_model_of_a_layer_and_a_neuron() -> None:
     assert draw_dot(Neuron(3, activation="tanh", seed=0)).values_drawn == 1
 
 
+def _titles(source: str) -> list[str]:
+    return re.findall(r'label="(layer[^"]*)"', plain(source))
+
+
+def test_draw_model_of_a_sequential_and_a_linear() -> None:
+    from nn import Linear, ReLU, Sequential, Softmax, Tanh
+
+    net = Sequential(Linear(2, 8, seed=0), ReLU(), Sequential(Linear(8, 4, bias=False, seed=1),
+                                                              Tanh()),
+                     Linear(4, 3, seed=2), Softmax())
+    sum((k + 1.0) * v for k, v in enumerate(net([0.5, -1.0]))).backward()
+    g = draw_dot(net)
+    assert _titles(g.source) == [
+        "layer 1: 2 → 8, relu\\n24 parameters",
+        "layer 2: 8 → 4, tanh\\n32 parameters",
+        "layer 3: 4 → 3, softmax\\n15 parameters",
+    ]
+    assert g.values_drawn == 8 + 4 + 3
+    first = [*net[0].weight[0], net[0].bias[0]]
+    norms = [info["weight_grad_norm"] for info in g.nodes.values() if info["kind"] == "neuron"]
+    assert norms[0] == math.sqrt(sum(p.grad ** 2 for p in first)) > 0.0
+    assert _titles(draw_dot(Linear(3, 2, seed=0)).source) == [
+        "layer 1: 3 → 2, linear\\n8 parameters"]
+    assert _titles(draw_dot(Sequential(MLP(2, [3, 2], seed=0), Softmax())).source)[-1] == (
+        "layer 2: 3 → 2, softmax\\n8 parameters")
+
+
+def test_draw_model_of_a_user_model_keeping_its_layers_in_a_list() -> None:
+    from nn import Linear, Module, Tanh
+
+    class Net(Module):
+        def __init__(self) -> None:
+            self.layers = [Linear(2, 3, seed=0), Tanh(), Linear(3, 1, seed=1)]
+
+        def forward(self, x: list[float]) -> list[Value]:
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    assert _titles(draw_dot(Net()).source) == [
+        "layer 1: 2 → 3, tanh\\n9 parameters", "layer 2: 3 → 1, linear\\n4 parameters"]
+
+
+def test_draw_model_shows_an_mlp_s_output_activation() -> None:
+    model = MLP(2, [3, 3], activation="tanh", seed=0, output_activation="softmax")
+    assert _titles(draw_dot(model).source) == [
+        "layer 1: 2 → 3, tanh\\n9 parameters", "layer 2: 3 → 3, softmax\\n12 parameters"]
+    sigmoid = MLP(2, [3, 1], seed=0, output_activation="sigmoid")
+    assert _titles(draw_dot(sigmoid).source)[-1] == "layer 2: 3 → 1, sigmoid\\n4 parameters"
+
+
+def test_what_is_not_a_model_is_refused() -> None:
+    from nn import Linear, ReLU, Sequential
+
+    selfish: list[object] = []
+    selfish.append(selfish)
+    for bad in ([Value(1.0)], Sequential(ReLU(), Linear(2, 2, seed=0)), Sequential(), selfish,
+                {"a": Linear(2, 2, seed=0)}, "layers"):
+        with pytest.raises(TypeError, match="a Value or an nn model"):
+            draw_dot(bad)
+
+
+def test_a_linear_s_outputs_collapse_into_neurons() -> None:
+    from nn import Linear, Sequential, Tanh
+
+    net = Sequential(Linear(2, 3, seed=0), Tanh(), Linear(3, 1, bias=False, seed=1))
+    out = net([0.5, -1.0])[0]
+    g = draw_dot(out, collapse="layer")
+    assert g.source.count("subgraph cluster_") == 2
+    neurons = [info for info in g.nodes.values() if info.get("kind") == "neuron"]
+    assert len(neurons) == 4
+
+
 def test_collapse_validation() -> None:
     with pytest.raises(ValueError, match="collapse must be"):
         draw_dot(Value(1.0), collapse="neurons")

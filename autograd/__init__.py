@@ -47,6 +47,7 @@ _check_complete()
 
 from .backprop import topological_order
 from .custom import custom_op
+from .explain import explain
 from .functions import abs as abs  # an attribute only: in __all__ it would shadow the builtin
 from .functions import (
     cos,
@@ -90,6 +91,7 @@ __all__ = [
     "dot",
     "enable_grad",
     "exp",
+    "explain",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -96,7 +96,8 @@ class Op:
     - ``partials(args, out)``: every local derivative at once (an n-ary op's bulk partial);
     - ``forward_expr(names)`` / ``partial_exprs(names, out)``: the same as Python expression
       text over the given identifiers, evaluated with :data:`NAMESPACE` (None for custom ops,
-      whose functions a generator must call by a bound name).
+      whose functions a generator must call by a bound name);
+    - ``partial_text(i, names, out)``: one local derivative as the row writes it, for people.
 
     Attributes: ``name`` (as ``Value.op``), ``symbol`` (display), ``arity`` (None for n-ary),
     ``nary``, ``paired`` (an n-ary op over two equal halves, as dot), ``domain`` (for messages),
@@ -265,6 +266,20 @@ class Op:
         fill["out"] = out
         assert self._partial_t is not None
         return ["(" + t.format(**fill) + ")" for t in self._partial_t]
+
+    def partial_text(self, i: int, names: Sequence[str], out: str) -> str | None:
+        """d out / d names[i] as the row writes it, for people (:func:`autograd.explain`):
+        ``names`` and ``out`` stand in for the arguments and the output. An n-ary op gives its
+        per-argument template even where a bulk partial computes the same derivative more
+        exactly (logsumexp), and reads only ``names[i]``, its partner and ``len(names)``.
+        None for a custom op, whose derivatives are the user's functions."""
+        if self._forward_t is None:
+            return None
+        if self.nary:
+            return self._each_expr(i, names, out)
+        self._check_count(names)
+        assert self._partial_t is not None
+        return self._partial_t[i].format(**dict(zip(self.params, names, strict=True)), out=out)
 
     def bulk_expr(self, args: str, out: str) -> str | None:
         """All partials at once as one expression giving a sequence, over the identifier

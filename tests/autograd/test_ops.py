@@ -386,6 +386,29 @@ def test_templates_evaluated_with_the_namespace_equal_the_compiled_callables(nam
                 assert eval(exprs[i], env) == op.partial(i, xs, out)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_the_text_people_see_evaluates_to_the_engines_partial(name):
+    # partial_text (what autograd.explain shows) is the row's own template: evaluated, it is
+    # the partial the engine stores (logsumexp's bulk softmax agrees to rounding).
+    op = OPS[name]
+    rng = random.Random(name)
+    for _ in range(30):
+        xs = _random_args(op, rng)
+        names = [f"a{i}" for i in range(len(xs))]
+        out = op.forward(*xs)
+        env = dict(ag.ops.NAMESPACE, **dict(zip(names, xs, strict=True)), out_=out)
+        exprs = op.partial_exprs(names, "out_")
+        for i in range(len(xs)):
+            text = op.partial_text(i, names, "out_")
+            if exprs is not None:
+                assert f"({text})" == exprs[i]
+            assert eval(text, env) == pytest.approx(op.partial(i, xs, out), rel=1e-14, abs=0.0)
+
+
+def test_a_custom_op_has_no_partial_text():
+    assert ag.custom_op(math.sin, math.cos).op.partial_text(0, ["x"], "out") is None
+
+
 def test_only_logsumexp_keeps_a_bulk_partial():
     def names(op):
         return ["a", "b"] if op.nary else ["a", "b"][: op.arity]

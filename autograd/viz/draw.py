@@ -280,20 +280,23 @@ class _Writer:
 
     def write_op(self, node: Value) -> None:
         """The op that made ``node``: an oval with an edge from each argument drawn, one to
-        ``node``, and a place in the cut's targets when an argument was not drawn."""
+        ``node``, and a place in the cut's targets when an argument was not drawn. Its
+        ``inputs`` (in ``Drawing.nodes``) name the node each edge comes from, one per Value
+        argument in order (None for one not drawn)."""
         name = self.names[node]
         op_name = f"{name}_op"
         self.body.append(f'\t{op_name} [label="{escape(op_label(node))}" {OP_STYLE}]\n')
-        self.g.nodes[op_name] = {**_info("op", node), "of": name}
-        lost = 0
+        inputs: list[str | None] = []  # the node each Value argument's edge comes from
+        self.g.nodes[op_name] = {**_info("op", node), "of": name, "inputs": inputs}
         for parent in node.parents:
             if parent in self.chosen.kept:
                 source = self.source_of(parent, node)
                 self.body.append(f"\t{source} -> {op_name}\n")
                 self.g.edges.append((source, op_name))
+                inputs.append(source)
             else:
-                lost += 1
-        if lost:
+                inputs.append(None)
+        if None in inputs:
             self.cut_targets.append(op_name)
         self.body.append(f"\t{op_name} -> {name}\n")
         self.g.edges.append((op_name, name))

@@ -163,7 +163,15 @@
   // scale and the top-left corner.
   new ResizeObserver(() => (started ? apply() : start())).observe(main);
 
+  // In a frame (a notebook's output), the plain wheel scrolls the notebook past the graph
+  // and Ctrl + wheel (a trackpad's pinch) zooms; on a page of its own, the wheel zooms.
+  const embedded = window.self !== window.top;
+  if (embedded) {
+    document.getElementById("hint").textContent =
+      "drag to move; Ctrl + wheel, + and \u2212 zoom; 0 fits; 1 is 100%";
+  }
   main.addEventListener("wheel", (e) => {
+    if (embedded && !e.ctrlKey && !e.metaKey) return;
     e.preventDefault();
     const lines = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? frame().height : 1;
     const f = frame();

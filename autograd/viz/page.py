@@ -226,7 +226,7 @@ def _document(svg: str, facts: dict[str, Any]) -> str:
         '<span id="zoom" aria-live="polite"></span>',
         '<button id="zoom-in" type="button" title="Zoom in (+)" aria-label="Zoom in">+</button>',
         '<button id="fit" type="button" title="Show the whole graph (0)">Fit</button></span>',
-        '<span class="hint">drag to move; wheel, + and \u2212 zoom; 0 fits; 1 is 100%</span>',
+        '<span class="hint" id="hint">drag to move; wheel, + and \u2212 zoom; 0 fits; 1 is 100%</span>',
         '<p id="status" role="status"></p></header>\n',
         f'<main id="graph">\n{svg}</main>\n',
         '<div id="tooltip" hidden></div>\n',

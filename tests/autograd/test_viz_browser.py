@@ -463,21 +463,41 @@ def test_the_page_displays_inline_in_a_notebook_frame(browser: Any, tmp_path: Pa
     frame.locator("#step").click()
     assert frame.locator("#status").inner_text() == f"step 1 of 5: {node_lines(out)[out]}"
     assert frame.locator("g.node").count() == 5 + 2
+    # The wheel scrolls the notebook; Ctrl + wheel (a pinch) zooms the graph: after a plain
+    # and a Ctrl wheel event, the graph has zoomed once (by exp(120 * 0.002)).
+    inner = page.page.frames[1]
+    before = max(inner.evaluate(TEXT_PX))
+    box = page.page.locator("iframe").bounding_box()
+    page.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.page.mouse.wheel(0, -120)
+    page.page.keyboard.down("Control")
+    page.page.mouse.wheel(0, -120)
+    page.page.keyboard.up("Control")
+    for _ in range(500):  # wheel events arrive asynchronously
+        if max(inner.evaluate(TEXT_PX)) != before:
+            break
+        page.page.wait_for_timeout(10)
+    assert max(inner.evaluate(TEXT_PX)) / before == pytest.approx(math.exp(0.24))
     assert page.dialogs == [] and page.errors == []
     assert page.requests == [(tmp_path / "notebook.html").as_uri()]
 
 
-def test_screenshot_of_the_page(browser: Any, tmp_path: Path) -> None:
-    """The picture the README shows: the demo network by neuron, mid-way through stepping."""
-    model = MLP(2, [16, 16, 1], seed=0)
-    out = model([0.5, -1.0])
-    out.backward()
-    drawing = draw_dot(out, collapse="neuron")
-    page = Page(browser, to_html(out, collapse="neuron"), tmp_path / "page.html")
+def test_screenshot_of_the_page(browser: Any, tmp_path: Path,
+                                worked_example: WorkedExample) -> None:
+    """The picture the README shows: the textbook's worked example stepped back to w5, the
+    pointer on the edge from w5 (its local derivative)."""
+    root, v = worked_example.root, worked_example.values
+    drawing = draw_dot(root)
+    product = v["net_o1"].parents[0].parents[0]  # w5 * out_h1
+    page = Page(browser, to_html(root), tmp_path / "page.html")
     page.page.set_viewport_size({"width": 1200, "height": 600})
-    for _ in range(9):
-        page.page.click("#step")
-    page.node(drawing.root_name).hover()
+    page.page.focus("#step")
+    while not page.names("g.node.current[data-step]") or current_step(page) != drawing.node_of[
+            v["w5"]]:
+        page.page.keyboard.press("Enter")
+    assert page.status().startswith("step 19 of 37: dE_total/dw5 = ")
+    tip = page.hover_edge(f"{drawing.node_of[v['w5']]}->{drawing.node_of[product]}_op")
+    assert tip["local derivative"].startswith("out_h1 = 0.593")
     shot = tmp_path / "page.png"
     page.page.screenshot(path=str(shot))
     data = shot.read_bytes()

@@ -65,8 +65,8 @@
   const frame = () => main.getBoundingClientRect();
   const fitScale = () => {
     const f = frame();
-    return Math.min((f.width - 2 * MARGIN) / content.w, (f.height - 2 * MARGIN) / content.h,
-      FIT_MAX);
+    const room = Math.min((f.width - 2 * MARGIN) / content.w, (f.height - 2 * MARGIN) / content.h);
+    return Math.min(Math.max(room, 0.01), FIT_MAX); // a tiny frame still gets a positive scale
   };
   const minScale = () => Math.min(fitScale(), READABLE) / 2;
 

@@ -1,13 +1,16 @@
 """One self-contained HTML page to explore a computation graph: :func:`to_html`.
 
 The page holds everything inline (the SVG, the style, the script) and loads nothing, so it
-works offline, from an e-mail attachment or a CI artifact. Its script is ``page.js`` and its
-style ``page.css``, files of this package read with ``importlib.resources``.
+works offline, from an e-mail attachment, a CI artifact or a notebook's output (an
+:class:`HtmlPage` shows itself in a sandboxed frame). Its script is ``page.js`` and its style
+``page.css``, files of this package read with ``importlib.resources``. What it says about the
+chain rule (each Value's line, each edge's local derivative) comes from
+:mod:`autograd.explain`, and so from the engine's own numbers and the op table's formulas.
 
 Labels are user text and the page is HTML, so nothing user-made is pasted into markup: the
 SVG comes from Graphviz, which writes text as XML character data with ``<``, ``>`` and ``&``
 escaped (and :mod:`autograd.viz.labels` has escaped it for DOT before); the facts the script
-reads (labels, numbers) travel in a ``<script type="application/json">`` block with every
+reads (labels, numbers, names, formulas) travel in a ``<script type="application/json">`` block with every
 ``<``, ``>`` and ``&`` written as a JSON ``\\u`` escape, so no ``</script>`` can close it; and
 the script puts them on screen with ``textContent`` only. A Content-Security-Policy allows no
 script but ours (by its hash) and no network access at all.
@@ -204,6 +207,8 @@ def _explain(root: Value, drawing: Drawing, nodes: dict[str, dict[str, Any]]) ->
             for source, i, d in zip(info["inputs"], positions, value.local_grads, strict=True)
             if source is not None
         ]
+
+
 def _document(svg: str, facts: dict[str, Any]) -> str:
     """The HTML page: the SVG, the facts as inert JSON, our style and script inline, and a
     Content-Security-Policy that lets only that script (by its hash) run."""

@@ -4,13 +4,15 @@
 ``output``, d output / d node = upstream x local = value, each local derivative written as its
 op-table row writes it; a node that feeds several consumers gets one term per consumer and
 their sum. ``d`` marks a whole derivative (through every path), ``∂`` a local one (one op's
-own, with its other arguments held fixed): ``dE/dw5 = dE/dnet × ∂net/∂w5``. Every number is the engine's: the gradients come from the engine's own sweep
+own, its other arguments held fixed): ``dE/dw5 = dE/dnet × ∂net/∂w5``.
+
+Every number is the engine's: the gradients come from the engine's own sweep
 (:func:`autograd.backprop.gradients`), the local derivatives are the ones the forward pass
 stored, and the terms come in the order the sweep adds them. Nothing here touches ``.grad``.
 
-``autograd.explain`` is also the namespace of the pieces the interactive page of
-:func:`autograd.viz.to_html` shows: ``autograd.explain.node_lines(output)``,
-``.local_formula(node, i)`` and ``.name_of(node)``.
+``autograd.explain`` (an :class:`Explainer`, callable) is also the namespace of the pieces the
+interactive page of :func:`autograd.viz.to_html` shows: ``autograd.explain.node_lines(output)``,
+``.local_formula(node, i)`` and ``.name_of(node)``, which this module also exports.
 """
 
 from __future__ import annotations
@@ -554,8 +556,10 @@ class Explanation:
 
 
 class Explainer:
-    """``autograd.explain``: call it to explain a gradient; its attributes ``node_lines``,
-    ``local_formula`` and ``name_of`` are the pieces an explanation is made of."""
+    """``autograd.explain``: call it to explain a gradient (``explain(output, wrt)``, see
+    :meth:`__call__`); its attributes ``node_lines``, ``local_formula`` and ``name_of`` are the
+    pieces an explanation is made of. (One object is both, so that ``autograd.explain(...)``
+    and ``autograd.explain.node_lines(...)`` both work, and type checkers see both.)"""
 
     node_lines = staticmethod(node_lines)
     local_formula = staticmethod(local_formula)
@@ -564,7 +568,7 @@ class Explainer:
     def __call__(
         self,
         output: Value,
-        wrt: Value | Sequence[Value],
+        wrt: Value | list[Value] | tuple[Value, ...],
         *,
         limit: int | None = DEFAULT_LIMIT,
         digits: int | None = DEFAULT_DIGITS,

@@ -14,7 +14,9 @@ Trains ``MLP(2, [16, 16, 1])`` with the hinge loss and Adam on ``moons`` (or ``c
 
 On the default settings (200 epochs of mini-batches of 20, Adam, the batch step compiled by
 ``autograd.jit``) it reaches 100% training accuracy on moons in well under a second of
-training; ``--no-jit`` runs the same training in the engine, about 3x slower.
+training; ``--no-jit`` runs the same training in the engine, about 3x slower. Bad arguments
+exit with a usage message (status 2); training that diverges (a learning rate far too large)
+exits with one line on stderr saying so (status 1), never a traceback.
 """
 
 from __future__ import annotations
@@ -268,7 +270,8 @@ def _prepare_out(parser: argparse.ArgumentParser, out: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status (2, with usage, for bad arguments)."""
+    """Command-line entry point; returns the exit status: 2 (with usage) for bad arguments, 1
+    with one line on stderr when training diverges (a learning rate too large)."""
     parser = argparse.ArgumentParser(
         prog="python -m nn.demo",
         description="Train an MLP on a 2-D toy dataset; plot its decision boundary and loss "
@@ -290,10 +293,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_out(parser, args.out)
 
     start = time.perf_counter()
-    model, X, y, history = train_demo_model(
-        args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        seed=args.seed, progress=not args.no_progress, jit=not args.no_jit,
-    )
+    try:
+        model, X, y, history = train_demo_model(
+            args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+            seed=args.seed, progress=not args.no_progress, jit=not args.no_jit,
+        )
+    except (FloatingPointError, OverflowError) as exc:
+        # the settings made the numbers blow up (a huge --lr): say so in one line, no traceback
+        print(f"{parser.prog}: training diverged, probably because --lr {args.lr:g} is too "
+              f"large (the default is 0.05): {exc}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     # loss and accuracy of the same, final model (the history's figures are measured during
     # each epoch, before its update)

@@ -319,3 +319,17 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
             picked = shifted[int(k)]
         terms.append(logsumexp(shifted) - picked)
     return mean(terms)
+
+
+# How ``nn.accuracy`` (and ``fit``/``evaluate``) judges a model's single output under each loss:
+# "sign" for scores and logits (the output's sign picks the class), "nearest" for outputs that
+# predict the label itself (the nearer of the two label values). Several outputs are judged by
+# argmax either way. A loss of your own declares its rule the same way:
+# ``my_loss.accuracy_rule = "sign"``. (Set through vars(): type checkers know no function
+# attributes.)
+for _loss, _rule in (
+    (mse, "nearest"), (l1, "nearest"), (smooth_l1, "nearest"),
+    (hinge, "sign"), (binary_cross_entropy_with_logits, "sign"), (cross_entropy, "sign"),
+):
+    vars(_loss)["accuracy_rule"] = _rule
+del _loss, _rule

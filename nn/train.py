@@ -13,15 +13,24 @@ the same forward passes. ``val_loss`` and the ``val_`` metrics are measured on t
 validation set with the model as it is at the *end* of the epoch. :func:`evaluate` measures any
 data on the model as it is now.
 
-**Metrics**: ``metrics=None`` gives ``accuracy`` for the classification losses (``hinge``,
-``binary_cross_entropy_with_logits``, ``cross_entropy``) and nothing for regression losses or
-a loss of your own; pass ``metrics=["accuracy"]`` to get it anyway, ``[]`` for none. A metric
-is ``"accuracy"`` or a named function ``metric(outputs, labels) -> float``, called with the
-outputs as floats (one per sample, or a list per sample for several outputs); its name is its
-history key. Accuracy: with one output a sample is right when ``(out > 0) == (label > 0)``;
-with several, when the largest output's index equals the label. That reads outputs as scores
-or logits (as ``MLP``'s linear last layer gives); for a model ending in a sigmoid, threshold
-its outputs at 0.5 yourself.
+**Metrics**: ``metrics=None`` gives ``accuracy`` for the losses whose outputs are scores or
+logits (``hinge``, ``binary_cross_entropy_with_logits``, ``cross_entropy``, and a loss of your
+own that declares ``accuracy_rule = "sign"``) and nothing for regression losses or a loss that
+declares no rule; pass ``metrics=["accuracy"]`` to get it anyway, ``[]``
+for none. A metric is ``"accuracy"`` or a named function ``metric(outputs, labels) -> float``,
+called with the outputs as floats (one per sample, or a list per sample for several outputs);
+its name is its history key.
+
+**Accuracy** (:func:`accuracy`): several outputs are judged by argmax. One output is judged by
+the rule its loss declares as ``accuracy_rule``: ``"sign"`` for scores and logits (``hinge``,
+``binary_cross_entropy_with_logits``: positive means the higher label), ``"nearest"`` for
+probabilities and regression outputs (``mse``, ``l1``, ``smooth_l1``: the nearer of the two
+label values, so 0.5 splits 0/1 labels and 0 splits -1/+1). The two label values are the
+smallest and largest label of all the data (training and validation), so every batch is judged
+alike. A loss of your own (a function, a lambda; ``functools.partial`` passes its function's
+rule on) declares its rule the same way, ``my_loss.accuracy_rule = "sign"``; one that declares
+none is judged only where both rules agree (labels -1/+1) or by argmax, and otherwise ``fit``
+refuses before training rather than guess.
 
 **Compiling the step** (``jit``): the batch step, ``loss([model(x) for x in xb], yb)`` and its
 backward, is compiled by ``autograd.jit`` with the batch's inputs and labels as traced inputs,
@@ -53,7 +62,6 @@ from autograd import Value, no_grad, topological_order
 from autograd import jit as autograd_jit  # fit's own argument is named jit
 from autograd.jit import compile_estimate
 
-from . import losses
 from .arrays import as_sequence, is_integer, is_number
 from .callbacks import Callback
 from .checks import finite_float
@@ -65,33 +73,94 @@ __all__ = ["accuracy", "evaluate", "fit"]
 Metric = Callable[[list[Any], list[Any]], float]
 Record = dict[str, float]
 
-_CLASSIFICATION_LOSSES = (
-    losses.hinge, losses.binary_cross_entropy_with_logits, losses.cross_entropy,
-)
 _RESERVED = ("epoch", "loss", "lr")
 
 
 # -- accuracy and metrics --------------------------------------------------------------------------
 
-
-def _correct(out: Any, label: Any) -> bool:
-    row = as_sequence(out) if not isinstance(out, Value) else None
-    if row is not None and len(row) == 1:  # a row of one output: by sign, not argmax (always 0)
-        out, row = row[0], None
-    if row is not None:
-        best = max(range(len(row)), key=lambda k: float(row[k]))
-        return bool(best == label)
-    return (float(out) > 0) == (float(label) > 0)
+_RULES = ("sign", "nearest")  # how one output is judged; a loss declares its accuracy_rule
 
 
-def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
-    """Fraction of ``outputs`` classified right (one output: by sign; several: by argmax).
+def _items(x: Any, what: str, i: int) -> list[float]:
+    """A sample's output or label as a list of floats: one item for a single number or Value,
+    every item for a row."""
+    if isinstance(x, Value):
+        return [x.data]
+    if is_number(x):
+        return [float(x)]
+    row = as_sequence(x)
+    if row is None or not row:
+        raise TypeError(f"accuracy: {what} {i} must be a number or a non-empty row of numbers, "
+                        f"got {type(x).__name__}")
+    out = []
+    for v in row:
+        if not (isinstance(v, Value) or is_number(v)):
+            raise TypeError(f"accuracy: {what} {i} must hold numbers, got {type(v).__name__}")
+        out.append(v.data if isinstance(v, Value) else float(v))
+    return out
 
-    Outputs may be Values, numbers or rows of them; outputs and labels may be arrays.
 
-    >>> accuracy([0.3, -1.2, 2.0], [1, 0, 0])
+def _argmax(row: list[float]) -> int:
+    return max(range(len(row)), key=row.__getitem__)
+
+
+def _label_values(rule: str, labels: list[float], given: Any) -> tuple[float, float] | None:
+    """The two label values ``(low, high)`` that one output is judged between: ``given``, else
+    the smallest and largest label. None when the sign rule meets one label value only (each
+    label is then read by its own sign). Raises ValueError, its message without a prefix, when
+    ``rule`` cannot judge these labels."""
+    if given is not None:
+        pair = as_sequence(given)
+        if pair is None or len(pair) != 2 or not all(is_number(v) for v in pair):
+            raise TypeError(f"accuracy: label_values must be a pair of numbers such as (0, 1), "
+                            f"got {given!r}")
+        low, high = sorted(float(v) for v in pair)
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError(f"label_values must be two different finite numbers, got {given!r}")
+        return low, high
+    distinct = sorted(set(labels))
+    if rule == "nearest" and len(distinct) == 1:
+        raise ValueError(
+            f"every label is {distinct[0]:g}, so the nearest-label rule does not know the "
+            "other label value; pass label_values=(low, high), e.g. (0, 1)")
+    if rule == "nearest" and len(distinct) > 2:
+        raise ValueError(
+            f"the labels take {len(distinct)} different values, but judging one output by the "
+            "nearer label value needs two (classes such as 0/1 or -1/+1); regression targets "
+            "have no accuracy, and several classes need one output each")
+    return (distinct[0], distinct[-1]) if len(distinct) > 1 else None
+
+
+def accuracy(
+    outputs: Sequence[Any],
+    labels: Sequence[Any],
+    *,
+    rule: str = "sign",
+    label_values: tuple[float, float] | None = None,
+) -> float:
+    """Fraction of ``outputs`` classified right.
+
+    Several outputs per sample: right when the largest output's index is the label (or, for a
+    row label such as a one-hot target, the index of its largest entry). One output: the two
+    label values ``low < high`` are ``label_values``, else the smallest and largest label, and
+    each label stands for the nearer of them; the output picks ``high`` when
+
+    - ``rule="sign"`` (the default; scores and logits, as ``hinge`` and
+      ``binary_cross_entropy_with_logits`` train): it is above 0;
+    - ``rule="nearest"`` (probabilities and regression outputs, as ``mse``, ``l1`` and
+      ``smooth_l1`` train): it is nearer ``high`` than ``low``, i.e. above their midpoint
+      (0.5 for 0/1 labels, 0 for -1/+1). Without ``label_values``, the labels must take
+      exactly two values.
+
+    ``fit`` and ``evaluate`` take the rule from the loss (its ``accuracy_rule``) and the two
+    label values from all the labels they are given. Outputs may be Values, numbers or rows
+    of them; outputs and labels may be arrays.
+
+    >>> accuracy([0.3, -1.2, 2.0], [1, 0, 0])  # scores: by sign
     0.6666666666666666
-    >>> accuracy([[0.1, 0.9], [2.0, -1.0]], [1, 1])
+    >>> accuracy([0.018, 0.984, 0.983, 0.017], [0, 1, 1, 0], rule="nearest")  # probabilities
+    1.0
+    >>> accuracy([[0.1, 0.9], [2.0, -1.0]], [1, 1])  # several outputs: argmax
     0.5
     """
     outs = as_sequence(outputs)
@@ -103,22 +172,57 @@ def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
         raise ValueError(f"accuracy: {len(outs)} outputs but {len(labs)} labels")
     if not outs:
         raise ValueError("accuracy: no outputs")
-    for i, t in enumerate(labs):
-        if not is_number(t):
-            raise TypeError(f"accuracy: label {i} must be a real number, got {type(t).__name__}")
-    return sum(_correct(o, t) for o, t in zip(outs, labs, strict=True)) / len(outs)
+    if rule not in _RULES:
+        raise ValueError(f"accuracy: rule must be 'sign' or 'nearest', got {rule!r}")
+    right = 0
+    singles: list[tuple[float, float]] = []  # (output, label) of the one-output samples
+    for i, (o, t) in enumerate(zip(outs, labs, strict=True)):
+        out, label = _items(o, "output", i), _items(t, "label", i)
+        if len(out) == 1:  # a row of one output too: argmax would always say 0
+            if len(label) != 1:
+                raise ValueError(f"accuracy: output {i} is one number but label {i} is a row "
+                                 f"of {len(label)}")
+            singles.append((out[0], label[0]))
+        elif len(label) == 1:
+            right += _argmax(out) == label[0]
+        elif len(label) == len(out):
+            right += _argmax(out) == _argmax(label)
+        else:
+            raise ValueError(f"accuracy: output {i} has {len(out)} values but label {i} has "
+                             f"{len(label)}")
+    if singles:
+        try:
+            pair = _label_values(rule, [t for _, t in singles], label_values)
+        except ValueError as exc:
+            raise ValueError(f"accuracy: {exc}") from None
+        if pair is None:  # the sign rule and one label value: the label's own sign
+            right += sum((o > 0.0) == (t > 0.0) for o, t in singles)
+        else:
+            low, high = pair
+            middle = low / 2 + high / 2  # (low + high) / 2 could overflow
+            cut = 0.0 if rule == "sign" else middle
+            right += sum((o > cut) == (t > middle) for o, t in singles)
+    return right / len(outs)
 
 
-def _is_classification(loss: Any) -> bool:
-    while isinstance(loss, functools.partial):
+def _accuracy_rule(loss: Any, who: str) -> str | None:
+    """The rule ``loss`` declares for :func:`accuracy` (its ``accuracy_rule`` attribute, looked
+    up through ``functools.partial``), or None when it declares none."""
+    while True:
+        rule = getattr(loss, "accuracy_rule", None)
+        if rule is not None or not isinstance(loss, functools.partial):
+            break
         loss = loss.func
-    return any(loss is known for known in _CLASSIFICATION_LOSSES)
+    if rule is not None and rule not in _RULES:
+        raise ValueError(f"{who}: the loss's accuracy_rule must be 'sign' or 'nearest', "
+                         f"got {rule!r}")
+    return rule
 
 
 def _resolve_metrics(metrics: Any, loss: Any, who: str) -> list[tuple[str, Metric]]:
     """``(history key, function)`` pairs for the ``metrics`` argument."""
     if metrics is None:
-        return [("accuracy", accuracy)] if _is_classification(loss) else []
+        return [("accuracy", accuracy)] if _accuracy_rule(loss, who) == "sign" else []
     if isinstance(metrics, str) or callable(metrics) or as_sequence(metrics) is None:
         raise TypeError(f"{who}: metrics must be a list such as ['accuracy'], got "
                         f"{type(metrics).__name__}")
@@ -144,6 +248,98 @@ def _resolve_metrics(metrics: Any, loss: Any, who: str) -> list[tuple[str, Metri
             raise ValueError(f"{who}: metric {name!r} is given twice")
         out.append((name, fn))
     return out
+
+
+def _loss_name(loss: Any) -> str:
+    """How a message names the loss: its function name, else "your loss"."""
+    while isinstance(loss, functools.partial):
+        loss = loss.func
+    name = getattr(loss, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else "your loss"
+
+
+def _bind_accuracy(
+    chosen: list[tuple[str, Metric]],
+    loss: Any,
+    model: Callable[[Any], Any],
+    first: Any,
+    labels: list[Any],
+    who: str,
+) -> list[tuple[str, Metric]]:
+    """``chosen`` with ``accuracy`` bound to the loss's rule and to the two label values of
+    ``labels`` (every label the run will judge, so that each batch is judged alike).
+
+    Checked before anything trains. A loss that declares no rule (a function of your own, a
+    lambda) is judged only where both rules agree: two label values around 0, such as
+    -1/+1. Otherwise, and when the labels do not suit the declared rule, a model with one
+    output is refused; ``first`` (one input row) is run once, with no graph, to count the
+    outputs (several outputs are judged by argmax whatever the rule).
+    """
+    if not any(fn is accuracy for _, fn in chosen):
+        return chosen
+    singles = [item[0] for item in (_items(t, "label", i) for i, t in enumerate(labels))
+               if len(item) == 1]
+    distinct = sorted(set(singles))
+    rule = _accuracy_rule(loss, who)
+    name = _loss_name(loss)
+    if len(distinct) == 2:
+        seen = f"labels {distinct[0]:g} and {distinct[1]:g}"
+    else:
+        seen = (f"every label {distinct[0]:g}" if len(distinct) == 1
+                else f"{len(distinct)} different label values")
+    problem = ""
+    if rule is None and distinct and not (len(distinct) == 2 and sum(distinct) == 0.0):
+        variable = "your_loss" if name == "your loss" else name
+        problem = (f"{name} declares no accuracy_rule, and with {seen} judging the output by "
+                   "its sign (a score or logit) and by the nearer label value (a prediction of "
+                   f"the label) can differ; declare which: {variable}.accuracy_rule = 'sign' "
+                   "or 'nearest'")
+    elif rule == "nearest" and len(distinct) == 1:
+        problem = (f"with {seen}, {name}'s nearer-label rule does not know the other label "
+                   "value; pass a metric of your own, e.g. def acc(outputs, labels): return "
+                   "nn.accuracy(outputs, labels, rule='nearest', label_values=(0, 1))")
+    elif rule == "nearest" and len(distinct) > 2:
+        problem = (f"{name} judges one output by the nearer of two label values, but there are "
+                   f"{seen}: regression targets have no accuracy (several classes need one "
+                   "output each)")
+    pair = (distinct[0], distinct[-1]) if len(distinct) > 1 and not problem else None
+    if problem:
+        with no_grad():
+            out = model(first)
+        if len(_items(out, "output", 0)) == 1:
+            raise ValueError(f"{who}: accuracy of one output: {problem}")
+    bound = functools.partial(accuracy, rule=rule or "sign", label_values=pair)
+    return [(key, bound if fn is accuracy else fn) for key, fn in chosen]
+
+
+def _input_width(model: Any) -> int | None:
+    """The number of inputs a model states (``nin`` of ``Neuron``, ``Layer``, ``MLP``)."""
+    nin = getattr(model, "nin", None) if isinstance(model, Module) else None
+    return nin if isinstance(nin, int) and not isinstance(nin, bool) else None
+
+
+def _check_widths(model: Any, sets: list[tuple[str, list[Any]]], who: str) -> None:
+    """Every input row has the model's input width, checked before anything runs; for a
+    model that does not state it (no ``nin``), the width of the first row of the first set."""
+
+    def size(row: Any) -> str:
+        if not isinstance(row, list):
+            return "is a single number"
+        return f"has {len(row)} value{'' if len(row) == 1 else 's'}"
+
+    width = _input_width(model)
+    if width is not None:
+        expected = f"the model ({type(model).__name__}, nin={width}) takes {width} inputs"
+    else:
+        name, rows = sets[0]
+        width = len(rows[0]) if isinstance(rows[0], list) else None
+        expected = (f"{name}X[0] {size(rows[0])} (the model does not state its input width, "
+                    "nin, so every row must match the first)")
+    for name, rows in sets:
+        for i, row in enumerate(rows):
+            if (len(row) if isinstance(row, list) else None) != width:
+                raise ValueError(f"{who}: {name}X[{i}] {size(row)}, but {expected}"
+                                 + ("; nothing was trained" if who == "fit" else ""))
 
 
 def _floats(out: Any) -> Any:
@@ -412,7 +608,8 @@ def evaluate(
 ) -> Record:
     """Loss and metrics of ``model`` as it is now on ``(X, y)``, as one batch, with no graph.
 
-    Metrics as in :func:`fit` (``accuracy`` by default for classification losses). This is
+    Metrics as in :func:`fit` (``accuracy`` by default for losses of scores and logits,
+    judged by the loss's rule). This is
     how ``fit`` measures ``val_loss``; use it to report a final model's loss and accuracy
     together.
 
@@ -425,6 +622,8 @@ def evaluate(
         raise TypeError("evaluate: loss must be callable as loss(outputs, labels)")
     chosen = _resolve_metrics(metrics, loss, "evaluate")
     xs, ys = _read_data(X, y, "evaluate")
+    _check_widths(model, [("", xs)], "evaluate")
+    chosen = _bind_accuracy(chosen, loss, model, xs[0], ys, "evaluate")
     return _measure(model, loss, chosen, xs, ys)
 
 
@@ -468,7 +667,8 @@ def fit(
             shuffles.
         validation_data: ``(X_val, y_val)``, measured after every epoch as ``val_loss`` and
             ``val_`` + each metric.
-        metrics: ``None`` (accuracy for classification losses), or a list of ``"accuracy"``
+        metrics: ``None`` (accuracy for losses of scores and logits), or a list of
+            ``"accuracy"`` (judged by the loss's rule; see "Accuracy" in the module docstring)
             and named functions ``metric(outputs, labels) -> float``.
         callbacks: :class:`nn.Callback` objects, e.g. ``nn.EarlyStopping(patience=5)``.
         lr_schedule: ``epoch -> lr``, assigned to ``optimizer.lr`` before each epoch.
@@ -486,7 +686,10 @@ def fit(
         each ``val_`` metric (with validation data), ``lr``.
 
     Raises:
-        ValueError: bad arguments, or a NaN/inf among the inputs (naming row and column).
+        ValueError: bad arguments; a NaN/inf among the inputs (naming row and column); a row
+            of another width than the model's ``nin`` (or, for a model without one, than
+            ``X[0]``); accuracy asked of one output under a loss whose rule does not fit the
+            labels. All checked before anything trains: the model is unchanged.
         FloatingPointError: a batch's loss is not finite (the step is not taken).
     """
     who = "fit"
@@ -512,6 +715,8 @@ def fit(
         if pair is None or len(pair) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
         val = _read_data(pair[0], pair[1], who, prefix="validation ")
+    _check_widths(model, [("", xs)] + ([("validation ", val[0])] if val else []), who)
+    chosen = _bind_accuracy(chosen, loss, model, xs[0], ys + (val[1] if val else []), who)
     n = len(xs)
     batch = n if batch_size is None else min(batch_size, n)
     rng = _shuffler(seed, draw=batch < n)

@@ -26,6 +26,7 @@ from .labels import (
     escape,
     grad_float,
     grad_norm,
+    label_text,
     number,
     op_label,
     shade,
@@ -177,7 +178,7 @@ def _empty_drawing(rankdir: str, collapse: str | None) -> Drawing:
 
 def _info(kind: str, node: Value) -> dict[str, Any]:
     """What a node shows, for ``Drawing.nodes``."""
-    return {"kind": kind, "op": node.op, "label": node.label, "data": node.data,
+    return {"kind": kind, "op": node.op, "label": label_text(node), "data": node.data,
             "grad": grad_float(node.grad)}
 
 
@@ -246,7 +247,7 @@ class _Writer:
         """label | data | grad of a Value (label when it has one, grad when asked for)."""
         # "data\\ " is the escaped "data " (a hard space); number()'s output needs no escaping.
         fields = [f"data\\ {number(node.data)}"]
-        label = escape(node.label)
+        label = escape(label_text(node))
         if label:
             fields.insert(0, label)
         if with_grad:
@@ -342,8 +343,9 @@ class _Writer:
             fields.append(f"grad\\ {number(grad_float(node.grad))}")
         if self.collapse == "neuron":
             title = escape(f"{unit.activation or 'linear'} neuron, {unit.fan_in()} in")
-            if node.label:
-                title = escape(node.label) + "\\n" + title
+            label = label_text(node)
+            if label:
+                title = escape(label) + "\\n" + title
             fields.insert(0, title)
             if self.show_grad and unit.absorbed:
                 norm = grad_norm(unit.absorbed)

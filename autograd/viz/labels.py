@@ -30,6 +30,7 @@ __all__ = [
     "escape",
     "grad_float",
     "grad_norm",
+    "label_text",
     "number",
     "op_label",
     "shade",
@@ -108,6 +109,31 @@ def escape(text: str, limit: int = LABEL_LIMIT) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return _UNSAFE.sub(_visible, text).translate(_ESCAPES)
+
+
+def label_text(node: Value) -> str:
+    """The text a node's ``label`` shows, as an exact ``str`` (before :func:`escape`).
+
+    ``Value(label=...)`` takes only strings, but ``.label`` is a plain attribute and may be
+    reassigned to anything: a number, None or an object is drawn as its ``str()``, escaped
+    like any label, and always as a plain ``str`` (a subclass from ``__str__`` is copied).
+    A ``__str__`` that fails is reported as a TypeError naming the node.
+
+    >>> x = Value(1.0)
+    >>> x.label = 42
+    >>> label_text(x)
+    '42'
+    """
+    label = node.label
+    if type(label) is str:
+        return label
+    try:
+        text = str(label)
+    except Exception as exc:  # whatever a label's __str__ raises, say which node
+        raise TypeError(
+            f"the label of the Value with data {node.data!r} cannot be drawn: str() of its "
+            f"{type(label).__name__} raised {type(exc).__name__}: {exc}") from exc
+    return str.__str__(text)
 
 
 def number(x: float) -> str:

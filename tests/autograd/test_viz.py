@@ -364,6 +364,80 @@ def test_hostile_labels_add_no_markup_to_the_svg(label: str, no_system_dot: None
             assert squash(texts[-2]).startswith("data ")
 
 
+class Shown:
+    """An object used as a label: drawn as its ``str()``, which may be hostile."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Text(str):
+    """A str subclass: what a label's ``__str__`` may return."""
+
+
+class Sneaky:
+    """``str()`` gives a str subclass carrying markup."""
+
+    def __str__(self) -> str:
+        return Text('"]; evil [shape=box]; v0 -> evil; x [label="')
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    (42, "42"), (None, "None"), (1.5, "1.5"), (Shown("w_1"), "w_1"),
+    (Shown('"]; evil [shape=box]; v0 -> evil; x [label="'),
+     '"]; evil [shape=box]; v0 -> evil; x [label="'),
+    (Shown("<script>alert(1)</script>"), "<script>alert(1)</script>"),
+    (Sneaky(), '"]; evil [shape=box]; v0 -> evil; x [label="'),
+])
+def test_a_label_assigned_a_non_string_is_drawn_as_its_str(label: object, shown: str,
+                                                           no_system_dot: None) -> None:
+    import json
+
+    from autograd.viz import to_html
+
+    a = Value(1.0, label="a")
+    a.label = label  # type: ignore[assignment]  # what the issue's users did
+    out = a * Value(2.0, label="b")
+    out.backward()
+    drawing = draw_dot(out)
+    nodes, edges = statements(drawing.source)  # well-formed: nothing injected
+    assert sorted(nodes) == ["v0", "v1", "v2", "v2_op"] and len(edges) == 3
+    assert drawing.nodes["v0"]["label"] == shown
+    assert type(drawing.nodes["v0"]["label"]) is str  # a plain str, whatever __str__ gave
+    svg = to_svg(drawing)
+    leaf = next(g for g in svg_groups(svg, "node") if g.find("svg:title", SVG_NS).text == "v0")
+    assert squash(node_texts(leaf)[0]) == squash(shown)
+    tags = {el.tag.split("}")[1] for el in ET.fromstring(svg).iter()}
+    assert "script" not in tags
+    facts, _, _ = _page_parts(to_html(out))
+    assert json.loads(facts)["nodes"]["v0"]["label"] == shown
+
+
+def test_a_collapsed_neuron_labelled_with_a_number_shows_it() -> None:
+    from nn import Neuron
+
+    out = Neuron(2, seed=0)([0.5, -1.0])
+    out.label = 7  # type: ignore[assignment]
+    out.backward()
+    source = draw_dot(out, collapse="neuron").source
+    assert 'label="{7\\nrelu\\ neuron,\\ 2\\ in|data' in source
+
+
+def test_a_label_whose_str_fails_is_refused_naming_the_node() -> None:
+    class Broken:
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+    x = Value(3.25)
+    x.label = Broken()  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"the label of the Value with data 3.25 cannot be drawn: "
+                                        r"str\(\) of its Broken raised RuntimeError: no text"):
+        draw_dot(x * 2)
+
+
 def test_control_characters_and_surrogates_become_visible_escapes(no_system_dot: None) -> None:
     label = "bell\x07 nul\x00 esc\x1b del\x7f lone\ud800"
     out = Value(1.0, label=label) * 2

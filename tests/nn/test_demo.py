@@ -134,6 +134,34 @@ def test_bad_out_from_the_command_line_gives_a_message_not_a_traceback(tmp_path)
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
+@pytest.mark.parametrize("jit", [[], ["--no-jit"]])
+def test_a_diverging_learning_rate_is_one_line_and_exit_status_1(tmp_path, jit):
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "nn.demo", "--lr", "1e300", "--epochs", "2", "--no-progress",
+         "--out", "o", *jit],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("python -m nn.demo: training diverged, probably because --lr 1e+300 "
+                           "is too large (the default is 0.05): fit: the loss became nan")
+    assert os.listdir(tmp_path / "o") == []  # no plot of a diverged model
+
+
+def test_an_overflow_during_training_is_reported_the_same_way(tmp_path, monkeypatch, capsys):
+    def overflow(*args, **kwargs):
+        raise OverflowError("math range error")
+
+    monkeypatch.setattr(demo, "train_demo_model", overflow)
+    assert demo.main(["--lr", "1e10", "--out", str(tmp_path), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        "python -m nn.demo: training diverged, probably because --lr 1e+10 is too large (the "
+        "default is 0.05): math range error\n")
+
+
 def test_loss_curve_plot(tmp_path, monkeypatch, capsys):
     history = [{"epoch": 0, "loss": 1.0, "accuracy": 0.5}, {"epoch": 1, "loss": 0.5,
                                                              "accuracy": 0.75}]

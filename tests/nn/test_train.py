@@ -65,10 +65,13 @@ def test_xor_with_a_2_3_1_sigmoid_network_mse_and_plain_gradient_descent():
     model = XorNet(seed=0)
     assert len(model.parameters()) == 3 * 3 + 4
     history = fit(model, X, y, loss=losses.mse, optimizer=SGD(model.parameters(), lr=0.5),
-                  epochs=3000, progress=False)
+                  epochs=3000, progress=False, metrics=["accuracy"])
     outs = [model(x).data for x in X]
     assert [int(o > 0.5) for o in outs] == y
     assert history[-1]["loss"] < 0.01 < history[0]["loss"]
+    # sigmoid outputs are all positive: judged by sign this read 50%; mse judges by the
+    # nearer label, and a last epoch's mse under 0.01 puts each output within 0.2 of its label
+    assert history[-1]["accuracy"] == 1.0
 
 
 def test_softmax_classifier_on_three_spirals():
@@ -371,7 +374,10 @@ def test_metrics_choice():
         return bce(outputs, labels) + 0.0
 
     assert "accuracy" not in run(loss=own_loss)
-    assert "accuracy" in run(loss=own_loss, metrics=["accuracy"])
+    with pytest.raises(ValueError, match="own_loss declares no accuracy_rule"):
+        run(loss=own_loss, metrics=["accuracy"])  # 0/1 labels: sign or midpoint? not guessed
+    own_loss.accuracy_rule = "sign"  # logits, as bce's
+    assert run(loss=own_loss)["accuracy"] == record["accuracy"]
     signs = [2 * t - 1 for t in y]
     partial_hinge = fit(model, X, signs, loss=functools.partial(losses.hinge), epochs=1,
                         optimizer=SGD(model.parameters(), lr=0.0), progress=False)
@@ -553,6 +559,47 @@ def test_bad_rows_and_labels_are_named():
     with pytest.raises(ValueError, match="2 validation inputs but 1 validation labels"):
         fit(model, [(0.0, 0.0)], [0], loss=losses.mse, optimizer=opt, epochs=1,
             validation_data=([(0.0, 0.0), (1.0, 1.0)], [0]))
+
+
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_a_row_of_another_width_is_named_before_any_training(batch_size):
+    X, y, model = _problem()
+    X = [list(r) for r in X]
+    X[19] = [0.5]  # the last row is short: batches before it used to train first
+    before = model.state_dict()
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^fit: X\[19\] has 1 value, but the model \(MLP, "
+                                         r"nin=2\) takes 2 inputs; nothing was trained$"):
+        fit(model, X, y, loss=losses.mse, optimizer=opt, epochs=1, batch_size=batch_size,
+            progress=False)
+    assert model.state_dict() == before
+    good = X[:19]
+    with pytest.raises(ValueError, match=r"validation X\[1\] has 3 values, but the model"):
+        fit(model, good, y[:19], loss=losses.mse, optimizer=opt, epochs=1, progress=False,
+            validation_data=([[1.0, 2.0], [1.0, 2.0, 3.0]], [0, 1]))
+    with pytest.raises(ValueError, match=r"X\[0\] is a single number, but the model"):
+        fit(model, [0.5, 0.2], [0, 1], loss=losses.mse, optimizer=opt, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"^evaluate: X\[19\] has 1 value, but the model"):
+        evaluate(model, X, y, loss=losses.mse)
+    assert model.state_dict() == before
+
+
+def test_a_model_without_nin_is_checked_against_the_first_row():
+    X, y, model = _problem()
+    before = model.state_dict()
+
+    def plain(x):  # a function states no input width
+        return model(x)
+
+    rows = [list(r) for r in X[:5]] + [[0.1, 0.2, 0.3]]
+    with pytest.raises(ValueError, match=r"X\[5\] has 3 values, but X\[0\] has 2 values \(the "
+                                         "model does not state its input width"):
+        fit(plain, rows, y[:6], loss=losses.mse, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"validation X\[0\] has 1 value, but X\[0\] has 2"):
+        fit(plain, rows[:5], y[:5], loss=losses.mse, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False, validation_data=([[1.0]], [0]))
+    assert model.state_dict() == before
 
 
 def test_a_non_finite_loss_stops_before_the_step():

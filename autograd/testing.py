@@ -7,7 +7,8 @@
 subexpressions such as ``e * e`` and ``e + e`` (one node feeding another twice, the case that
 breaks engines which overwrite gradients instead of summing them). Each drawn
 :class:`Expression` is callable on floats (giving a float) or on Values (building a graph
-through the public API), prints as a readable Python formula, and offers ``inputs()``, a
+through the public API) or, through :meth:`Expression.evaluate`, on any other scalar type (an
+engine of your own), prints as a readable Python formula, and offers ``inputs()``, a
 strategy for points where every op is defined, finite and differentiable with a margin from
 kinks and poles. Trees are built with ``st.recursive``, so a failure shrinks to a short formula.
 
@@ -29,8 +30,9 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from hypothesis import reject
@@ -196,15 +198,68 @@ class Expression:
         return f"Expression({str(self)!r}, arity={self.arity})"
 
     def __call__(self, *args: Any) -> Any:
-        """Evaluates at ``args``: a float on floats; a Value (a graph) when any arg is a Value."""
+        """Evaluates at ``args``: a float on real numbers; a Value (a graph) when any arg is a
+        Value. Anything else is a TypeError: another engine's scalars go through
+        :meth:`evaluate`."""
+        self._check_count(args)
+        if any(type(a) is Value for a in args):
+            return self._evaluate(args, self._apply_value)
+        for i, a in enumerate(args):
+            if not isinstance(a, numbers.Real):
+                raise TypeError(
+                    f"{self}: argument {i} is a {type(a).__module__}.{type(a).__qualname__}, "
+                    "not a real number or an autograd.Value; to evaluate with another scalar "
+                    "type, map each op to a function: e.evaluate(*args, functions={...})"
+                )
+        return self._evaluate([float(a) for a in args], self._apply_float)
+
+    def evaluate(self, *args: Any, functions: Mapping[str, Callable[..., Any]]) -> Any:
+        """Evaluates at ``args`` applying each op as ``functions[op_name](*its_arguments)``.
+
+        This drives any scalar type, such as a small engine of your own, so the strategies can
+        test it: map each op the expression may use to a function of that type
+        (``{"add": operator.add, "tanh": lambda v: v.tanh(), ...}``), and draw with
+        ``expressions(ops=...)`` restricted to those names. Each function gets the op's
+        arguments positionally, in the order of the op table's forward: subexpression results
+        and constants (floats), for an n-ary op all of them (``dot``: the first half, then the
+        second). A subexpression used twice (``e * e``) is computed once and passed twice.
+
+        Raises:
+            TypeError: the wrong number of ``args``; ``functions`` is not a mapping or an entry
+                this expression needs is not callable.
+            ValueError: ``functions`` has no entry for an op this expression uses (all named).
+
+        >>> from hypothesis import find
+        >>> e = find(expressions(["mul"], constants=False), lambda e: str(e) == "x * x")
+        >>> e.evaluate("a", functions={"mul": lambda u, v: f"({u} times {v})"})
+        '(a times a)'
+        """
+        self._check_count(args)
+        if not isinstance(functions, Mapping):
+            raise TypeError(
+                f"evaluate: functions must be a mapping from op name to function, "
+                f"got {type(functions).__name__}"
+            )
+        missing = sorted(self.op_names - functions.keys())
+        if missing:
+            raise ValueError(
+                f"evaluate: functions has no entry for {', '.join(map(repr, missing))}, "
+                f"used by {self}"
+            )
+        for name in sorted(self.op_names):
+            if not callable(functions[name]):
+                raise TypeError(
+                    f"evaluate: functions[{name!r}] must be callable, "
+                    f"got {type(functions[name]).__name__}"
+                )
+        return self._evaluate(args, lambda op, xs: functions[op.name](*xs))
+
+    def _check_count(self, args: Sequence[Any]) -> None:
         if len(args) != self.arity:
             raise TypeError(
                 f"{self} takes {self.arity} argument(s) "
                 f"({', '.join(self.variable_names)}), got {len(args)}"
             )
-        if any(type(a) is Value for a in args):
-            return self._evaluate(args, self._apply_value)
-        return self._evaluate([float(a) for a in args], self._apply_float)
 
     @staticmethod
     def _apply_float(op: Op, xs: Sequence[Any]) -> Any:

@@ -20,6 +20,8 @@ import pytest
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED = {
+    "backprop_by_hand.ipynb",
+    "build_your_own_engine.ipynb",
     "engine_tour.ipynb",
     "gradient_checks.ipynb",
     "train_moons.ipynb",

@@ -1,6 +1,7 @@
 """The hypothesis strategies of ``autograd.testing``: coverage, validity, shrinking, options."""
 
 import math
+import operator
 import re
 
 import pytest
@@ -209,3 +210,75 @@ def test_bad_parameters():
     e = find(expressions(), lambda e: True)
     with pytest.raises(ValueError, match="low < high"):
         e.inputs(low=1.0, high=-1.0)
+
+
+class Recorded:
+    """A foreign scalar type: it records each op applied to it as text, nothing more."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __float__(self):  # a float() that would silently drop the structure
+        return 1.0
+
+
+def _record(name):
+    return lambda *xs: Recorded(f"{name}({', '.join(getattr(x, 'text', repr(x)) for x in xs)})")
+
+
+def test_evaluate_applies_each_op_through_the_given_functions():
+    # Every form the strategy draws: constants on either side, reuse (one result passed twice,
+    # computed once), unary and n-ary ops (dot: first half, then second half).
+    x, y = _Var(0), _Var(1)
+    shared = _Apply(OPS["tanh"], [x])
+    root = _Apply(OPS["dot"], [
+        _Apply(OPS["mul"], [shared, shared]), _Apply(OPS["sub"], [_Const(2.0), y]),
+        _Apply(OPS["div"], [y, _Const(0.5)]), x,
+    ])
+    e = Expression(root, 2)
+    calls = []
+
+    def counted(name):
+        def apply(*xs):
+            calls.append(name)
+            return _record(name)(*xs)
+        return apply
+
+    functions = {name: counted(name) for name in ("tanh", "mul", "sub", "div", "dot")}
+    out = e.evaluate(Recorded("a"), Recorded("b"), functions=functions)
+    assert out.text == "dot(mul(tanh(a), tanh(a)), sub(2.0, b), div(b, 0.5), a)"
+    assert sorted(calls) == ["div", "dot", "mul", "sub", "tanh"]  # tanh(a) computed once
+
+
+def test_evaluate_drives_another_engine_to_the_same_values():
+    # Python floats through operator functions give exactly what the expression computes.
+    floats = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+              "div": operator.truediv, "neg": operator.neg, "tanh": math.tanh, "exp": math.exp}
+    for e in collect(expressions(list(floats)), 50):
+        point = [0.25 + 0.5 * i for i in range(e.arity)]
+        if e.valid_at(*point):
+            assert e.evaluate(*point, functions=floats) == e(*point)
+
+
+def test_evaluate_refuses_missing_or_bad_functions():
+    e = Expression(_Apply(OPS["mul"], [_Apply(OPS["tanh"], [_Var(0)]), _Apply(
+        OPS["exp"], [_Var(0)])]), 1)
+    with pytest.raises(ValueError, match=r"no entry for 'exp', 'tanh', used by tanh\(x\)"):
+        e.evaluate(1.0, functions={"mul": math.prod})
+    with pytest.raises(TypeError, match=r"functions\['exp'\] must be callable, got float"):
+        e.evaluate(1.0, functions={"mul": math.prod, "tanh": math.tanh, "exp": 2.0})
+    with pytest.raises(TypeError, match="functions must be a mapping"):
+        e.evaluate(1.0, functions=[math.tanh])
+    with pytest.raises(TypeError, match="takes 1 argument"):
+        e.evaluate(1.0, 2.0, functions={})
+
+
+def test_calling_on_a_foreign_scalar_points_to_evaluate():
+    # It used to float() the argument: a type with __float__ silently gave a float.
+    e = Expression(_Apply(OPS["tanh"], [_Var(0)]), 1)
+    with pytest.raises(TypeError, match=r"argument 0 is a .*Recorded, not a real number.*"
+                       r"e\.evaluate\(\*args, functions="):
+        e(Recorded("a"))
+    with pytest.raises(TypeError, match="argument 0 is a builtins.str"):
+        e("0.5")
+    assert e(1) == math.tanh(1.0)  # real numbers of any type are still floats

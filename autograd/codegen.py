@@ -10,8 +10,9 @@ with, when it is not a float (an int, a Decimal, a NumPy scalar), is bound as ``
 the guard compares exactly as Python did while tracing.
 
 The result is the engine's to the last bit, the sign of a zero included: a node of three or
-more arguments whose gradient is zero is skipped under the engine's own test (its partials'
-sum finite), and a gradient only such nodes reach is the sweep's starting ``-0.0``.
+more arguments whose gradient is zero is skipped under the engine's own test (an n-ary op's
+output finite, a custom op's partials' sum finite), and a gradient only such nodes reach is
+the sweep's starting ``-0.0``.
 
 Generated code is data: it is built only from identifiers this module chooses and numbers it
 formats itself. A label becomes a local name only when it is a plain ASCII identifier that is no
@@ -26,7 +27,6 @@ computes, without the generic helpers' per-call overhead.
 from __future__ import annotations
 
 import builtins
-import functools
 import keyword
 import math
 import numbers
@@ -359,19 +359,17 @@ class _Generator:
                 targets.append(target)
             if len(arguments) > 2:
                 # The engine's sweep skips a node of three or more arguments whose gradient
-                # is zero while the sum of its local derivatives is finite (a dead ReLU's
-                # weighted sum): no product is added, so a gradient that only such nodes
-                # reach stays the sweep's starting -0.0. Tested here the same way, so that
-                # even the sign of a zero gradient is the engine's.
-                test = _skip_test(g, [d for a, d in zip(arguments, partials, strict=True)
-                                      if type(a) is Value])
-                if test is not None:
-                    block = [f"if {test}:"]
-                    block.extend("    " + line for line in lines)
-                    if first:
-                        block.append("else:")
-                        block.extend(f"    {target} = -0.0" for target in first)
-                    lines = block
+                # is zero while its local derivatives are finite (a dead ReLU's weighted sum):
+                # no product is added, so a gradient that only such nodes reach stays the
+                # sweep's starting -0.0. Tested here as the engine tests it, so that even the
+                # sign of a zero gradient is the engine's.
+                values = [d for a, d in zip(arguments, partials, strict=True) if type(a) is Value]
+                block = [f"if {_skip_test(g, out, op, values)}:"]
+                block.extend("    " + line for line in lines)
+                if first:
+                    block.append("else:")
+                    block.extend(f"    {target} = -0.0" for target in first)
+                lines = block
             lines = before + lines
             self._unit(lines, targets, [g, out, *args, *targets])
         return grads
@@ -522,39 +520,14 @@ def _partial_exprs(op: Op, args: Sequence[str], out: str) -> list[str] | None:
 _ARG_INDEX = {f"({{{k}}})": k for k in range(4096)}
 
 
-def _skip_test(g: str, partials: Sequence[str]) -> str | None:
+def _skip_test(g: str, out: str, op: Op, partials: Sequence[str]) -> str:
     """The condition under which the engine's sweep does NOT skip a node of three or more
-    arguments with gradient ``g`` and these local derivatives (of its Value arguments, in
-    order): ``g`` nonzero, or their plain left-to-right sum not finite. None when the node is
-    never skipped (constant partials whose sum is not finite)."""
-    constants = [_constant(d) for d in partials]
-    if None not in constants:
-        total = sum(c for c in constants if c is not None)  # the engine's builtin sum
-        return f"{g} != 0.0" if math.isfinite(total) else None
-    terms = ", ".join(partials)
-    comma = "," if len(partials) == 1 else ""
-    return f"{g} != 0.0 or not isfinite(sum(({terms}{comma})))"
-
-
-def _constant(expr: str) -> float | None:
-    """The value of a partial's source text when it names nothing (``(1.0)``, ``(1.0 / 3)``),
-    else None. The text is this module's own (templates and literals), never a user's."""
-    if _NUMERIC.match(expr) is None:  # names something (most partials: a quick no)
-        return None
-    try:
-        return float(expr.strip("()"))  # a literal
-    except ValueError:
-        return _constant_expression(expr)
-
-
-@functools.lru_cache(maxsize=256)
-def _constant_expression(expr: str) -> float | None:
-    code = compile(expr, "<partial>", "eval")
-    value = None if code.co_names else eval(code, {"__builtins__": {}})
-    return float(value) if isinstance(value, (int, float)) else None
-
-
-_NUMERIC = re.compile(r"[0-9.()+\-*/ e]+\Z")
+    arguments with gradient ``g`` (see :func:`autograd.backprop.sweep`): ``g`` nonzero, or
+    the node's output ``out`` not finite (an n-ary op), or the plain left-to-right sum of its
+    Value arguments' local derivatives not finite (a custom op)."""
+    if op.nary:
+        return f"{g} != 0.0 or not isfinite({out})"
+    return f"{g} != 0.0 or not isfinite(sum(({', '.join(partials)},)))"
 
 
 def _is_custom(op: Op) -> bool:

@@ -6,6 +6,7 @@ computation: graph objects and a sweep, not generated code) or from a closed for
 """
 
 import contextlib
+import functools
 import importlib
 import math
 import re
@@ -734,6 +735,70 @@ def test_softmax_over_a_models_outputs_compiled_follows_each_point():
         assert same(got, out.data) and same(grads, [p.grad for p in model.parameters()]), x
         model.zero_grad()
     assert g.cache_size == 1 and loss.cache_size == 1
+
+
+def _losses():
+    from nn import losses
+
+    return losses
+
+
+# Every place in autograd and nn where a value's data decides something (the audit of issue
+# 19): each is an op deciding on floats at every call, or a comparison the trace guards. Each
+# case: a function of two numbers and points on both sides of its boundary and on it.
+DECISIONS = {
+    # kernels deciding inside an op: the stable sigmoid and softplus on the sign of x, the
+    # logsumexp kernel on its largest input (and on a non-finite one), sum's fallback from
+    # fsum to repeated + (an overflow), relu/abs/leaky_relu's kinks
+    "sigmoid, softplus": (lambda a, b: (a * b).sigmoid() + (a - b).softplus(),
+                          [(1.0, 2.0), (-1.0, 2.0), (0.0, 0.0), (-0.0, 3.0), (800.0, 1.0)]),
+    "logsumexp": (lambda a, b: autograd.logsumexp([a, b, a * 0.5]),
+                  [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (math.inf, 0.0), (1e308, 1e308)]),
+    "sum overflow": (lambda a, b: autograd.sum([a, b, a]) * 0.5,
+                     [(1.0, 2.0), (1e308, 1e308), (1e308, -1e308), (math.inf, -math.inf)]),
+    "kinks": (lambda a, b: relu(a - b) + abs(a + b) + leaky_relu(a * b, 0.1),
+              [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (0.0, -0.0), (-1.0, 1.0)]),
+    # the op table's one comparison on a Value (pow's partial by the exponent: the base's
+    # sign), guarded when traced
+    "pow by the exponent": (lambda a, b: a ** b,
+                            [(2.0, 3.0), (0.0, 2.0), (-2.0, 2.0), (0.0, 0.0), (3.0, -1.0)]),
+    # the losses (nn.losses): smooth_l1's |d| < beta, the stable BCE's sign of the logit,
+    # hinge's margin, cross_entropy's shift by the row's logsumexp; softmax's shift
+    "smooth_l1": (lambda a, b: _losses().smooth_l1([a, b], [0.5, -0.5], beta=0.5),
+                  [(0.5, -0.5), (0.75, -1.5), (1.0, 0.0), (0.25, -0.25), (1.5, 0.5)]),
+    "bce": (lambda a, b: _losses().binary_cross_entropy_with_logits([a, b], [1.0, 0.0]),
+            [(1.0, -1.0), (-1.0, 1.0), (0.0, -0.0), (40.0, -40.0), (-800.0, 800.0)]),
+    "hinge": (lambda a, b: _losses().hinge([a, b], [1, -1]),
+              [(2.0, -2.0), (1.0, -1.0), (0.5, 0.5), (-1.0, 1.0)]),
+    "cross_entropy": (lambda a, b: _losses().cross_entropy([[a, b, 0.0]], [1]),
+                      [(1.0, 2.0), (2.0, 1.0), (1e17, 0.0), (0.0, 1e17), (math.nan, 0.0)]),
+    "softmax": (lambda a, b: autograd.softmax([a, b, 0.0])[1] * 2.0,
+                [(1.0, 2.0), (2.0, 1.0), (1e17, 0.0), (0.0, 1e17), (math.nan, 0.0), (1.0, 0.0)]),
+}
+
+
+def _call_with(f, leaves):
+    return f(*leaves)
+
+
+@pytest.mark.parametrize("name", list(DECISIONS))
+def test_every_decision_on_data_is_made_afresh_at_every_call(name):
+    f, points = DECISIONS[name]
+    for order in (points, points[::-1]):  # each point traced first once
+        g = jit(f)
+        vg = jit(value_and_grad(f, argnums=(0, 1)))
+        w = [Value(0.0), Value(0.0)]
+        h = jit(functools.partial(_call_with, f, w))
+        for point in order:
+            assert same(outcome(g, *point), outcome(engine_value, f, *point)), point
+            expected = outcome(value_and_grad(f, argnums=(0, 1)), *point)
+            assert same(outcome(vg, *point), expected), point
+            for p, x in zip(w, point, strict=True):
+                p.data, p.grad = x, -0.0
+            got = outcome(h.backward)
+            if not isinstance(expected, type):
+                assert same(got, expected[0]) and same((w[0].grad, w[1].grad), expected[1])
+        assert vg.cache_size == 1  # each decision is an op's, made on floats at every call
 
 
 # -- comparisons with other real number types --------------------------------------------------

@@ -176,7 +176,7 @@ def _key(a: Any, i: int, static: frozenset[int], flat: list[float]) -> Any:
     try:
         return _structure(a, i, flat)
     except OverflowError:
-        big = next(x for x in _numbers(a) if not _fits(x))
+        big = next((x for x in _numbers(a) if not _fits(x)), a)
         raise OverflowError(
             f"jit: argument {i} holds the number {_short(big)}, too large for a float"
         ) from None
@@ -202,6 +202,8 @@ def _fits(x: Any) -> bool:
 
 
 def _short(x: Any) -> str:
+    if type(x) is int and x.bit_length() > 10_000:  # repr refuses ints of over 4,300 digits
+        return f"of about {int(x.bit_length() * math.log10(2))} digits"
     text = repr(x)
     return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} characters)"
 

@@ -1098,6 +1098,8 @@ def test_an_int_too_large_for_a_float_names_jit_and_the_argument():
         g(10 ** 400, [1.0])
     with pytest.raises(OverflowError, match=r"jit.*argument 1"):
         g(1.0, [10 ** 400])
+    with pytest.raises(OverflowError, match=r"jit.*argument 0.*5000 digits"):
+        g(10 ** 5000, [1.0])  # too long even for repr
     assert g(2, [3]) == 6.0
 
 

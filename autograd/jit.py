@@ -3,7 +3,9 @@
 A graph of one Python object per op costs about a microsecond per op to build and sweep. Training
 rebuilds the same graph at every step, so ``jit`` traces it once (``autograd.trace``), writes the
 forward pass and the chain rule out as plain float statements (``autograd.codegen``) and runs
-that instead: no node is made, no graph is sorted.
+that instead: no node is made, no graph is sorted. What a trace bakes in from around ``f``, and
+the checks that notice when it changed (a watch at every call, the checking mode), are in
+``autograd.baked``.
 
 >>> from autograd import Value, jit
 >>> w = Value(0.5, label="w")

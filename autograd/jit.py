@@ -402,6 +402,9 @@ class Compiled:
                 return None
             if not entry.hot:
                 return self._warm(kind, entry, args, key, flat, static)
+            if entry.pending is not None:  # the first trace, made by an engine run
+                entry.variants = (entry.pending, *entry.variants)
+                entry.pending = None
             for variant in entry.variants:
                 if variant in tried:
                     continue
@@ -422,12 +425,6 @@ class Compiled:
                     stacklevel=4,
                 )
                 return None
-            pending, entry.pending = entry.pending, None
-            if pending is not None:  # the structure's first trace, made by an engine run
-                entry.variants = (pending, *entry.variants)
-                result = self._attempt(kind, pending, key, flat)
-                if type(result) is not GuardFailed:
-                    return pending, result
             variant = self._trace(key, args, flat, static)
             entry.variants = (variant, *entry.variants)
             result = self._attempt(kind, variant, key, flat)

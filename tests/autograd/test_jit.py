@@ -1113,3 +1113,17 @@ def test_compile_after_a_deferred_first_call_uses_its_trace(monkeypatch):
     g.compile([5.0, 5.0])
     assert g.stats["traces"] == 1 and g.cache_size == 1  # main: traced a second time
     assert g([1.0, 3.0]) == 8.0 and g.stats["traces"] == 1
+
+
+def test_a_kept_first_trace_that_does_not_hold_for_a_later_call_is_kept_beside_a_new_one(
+    monkeypatch,
+):
+    jit_module = importlib.import_module("autograd.jit")
+    monkeypatch.setattr(jit_module, "COMPILE_NOW_S", 0.0)
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e-12)  # pays at once
+    g = jit(lambda x: x * 2.0 if x > 0.0 else x * 3.0)
+    assert g(1.0) == 2.0  # traced by an engine run, kept
+    assert g.cache_size == 0
+    assert g(-1.0) == -3.0  # the kept trace's guard fails: a second trace
+    assert g.cache_size == 2 and g.stats["traces"] == 2
+    assert g(5.0) == 10.0 and g(-2.0) == -6.0 and g.stats["traces"] == 2

@@ -18,12 +18,12 @@ arithmetic on the ones it has.
 leaves anything a later pass reads, by construction rather than by cleaning up:
 
 - A mark belongs to one pass. The sort marks a node by storing its pass's own zero in ``_g``:
-  a ``-0.0`` made for that pass (:func:`fresh_zero`), so ``node._g is zero`` means "reached by
+  a ``-0.0`` made for that pass (:func:`_fresh_zero`), so ``node._g is zero`` means "reached by
   this pass" and the node's sum starts there. Whatever an interrupted pass left in ``_g`` (its
   own zero, a partial sum) is another object, which the next pass simply overwrites. Nothing is
   ever unmarked.
 - ``.grad`` changes all at once. The sweep leaves each node's new ``.grad`` in ``_g``, and one
-  C-level statement (:func:`store`, inside which no bytecode runs, so no signal handler or
+  C-level statement (:func:`_store`, inside which no bytecode runs, so no signal handler or
   tracer either) then stores them all. An interrupted ``backward`` leaves every ``.grad`` as it
   was, or, interrupted after that statement, as a finished ``backward`` leaves it; a
   ``detect_anomaly`` error, raised before the store, leaves every ``.grad`` as it was.
@@ -52,12 +52,14 @@ __all__ = ["backward", "gradients", "topological_order"]
 PASS_LOCK = threading.RLock()
 """Held by every sort and sweep. A mark means nothing to another pass, but the scratch slot
 ``_g`` holding it belongs to the node: two threads' passes over graphs that share nodes (a
-model's parameters) would overwrite each other's marks and sums, so they take turns."""
+model's parameters) would overwrite each other's marks and sums, so they take turns. (A
+``with PASS_LOCK:`` block releases it by a C call; only an exception raised in the few
+bytecodes before that call, where CPython never runs a signal handler, could skip it.)"""
 
 _EMIT = object()
 
 
-def fresh_zero() -> float:
+def _fresh_zero() -> float:
     """A ``-0.0`` that is a new object, no other pass's: one pass's mark. (``float()`` of a
     string builds a new float on every call; a literal ``-0.0`` would be one shared
     constant.) ``-0.0`` because it is the additive identity: ``-0.0 + x`` is ``x``, even for
@@ -72,10 +74,10 @@ def topological_order(root: Any) -> list[Any]:
     Parents are explored in argument order, so the order is the same on every run.
     """
     with PASS_LOCK:
-        return marked_order(root, fresh_zero())
+        return _marked_order(root, _fresh_zero())
 
 
-def marked_order(root: Any, zero: float) -> list[Any]:
+def _marked_order(root: Any, zero: float) -> list[Any]:
     """``topological_order``, marking every node it reaches with ``zero`` (``_g is zero``:
     visited; see the module docstring), where :func:`sweep` then sums.
 
@@ -163,9 +165,9 @@ _scratch = attrgetter("_g")
 
 
 def sweep(order: list[Any], seed: float, into_grad: bool) -> None:
-    """The first-order pass over a :func:`marked_order`: sums each node's gradient in its
+    """The first-order pass over a :func:`_marked_order`: sums each node's gradient in its
     ``_g`` and leaves there, with ``into_grad``, the node's new ``.grad`` (the old one, None
-    counting as 0, plus this pass's gradient) for :func:`store_grads`; otherwise this pass's
+    counting as 0, plus this pass's gradient) for :func:`_store_grads`; otherwise this pass's
     gradient. Changes nothing but ``_g``."""
     root = order[-1]
     root._g = seed
@@ -215,26 +217,26 @@ def sweep(order: list[Any], seed: float, into_grad: bool) -> None:
             r._g += g * d
 
 
-def store(nodes: Iterable[Any], name: str, values: Iterable[Any]) -> None:
+def _store(nodes: Iterable[Any], name: str, values: Iterable[Any]) -> None:
     """``node.<name> = value`` for each node and value, all in one C-level statement: no
     bytecode runs inside it, so neither a signal handler nor a tracer can stop it halfway
     (for a slot; a subclass's Python property would run code)."""
     deque(map(setattr, nodes, repeat(name), values), maxlen=0)
 
 
-def store_grads(order: list[Any]) -> None:
+def _store_grads(order: list[Any]) -> None:
     """Stores in ``.grad`` the new gradient a :func:`sweep` with ``into_grad`` left in each
-    node's ``_g``: one :func:`store`."""
-    store(order, "grad", map(_scratch, order))
+    node's ``_g``: one :func:`_store`."""
+    _store(order, "grad", map(_scratch, order))
 
 
 def add_to_grads(nodes: Sequence[Any], gradients: Sequence[Any]) -> None:
     """Adds each gradient to its node's ``.grad`` (None counts as 0), all or nothing: the
-    sums first, then one :func:`store`. A gradient of None leaves its node's ``.grad`` alone
+    sums first, then one :func:`_store`. A gradient of None leaves its node's ``.grad`` alone
     (the pass did not reach it). The nodes must be distinct."""
     reached = [(n, g) for n, g in zip(nodes, gradients, strict=True) if g is not None]
     new = [g if (old := n.grad) is None else old + g for n, g in reached]
-    store([n for n, _ in reached], "grad", new)
+    _store([n for n, _ in reached], "grad", new)
 
 
 def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[int, Any]) -> FloatingPointError:
@@ -340,7 +342,7 @@ def _graph_sweep(order: list[Any], seed: Any, grads: dict[Any, Any] | None) -> N
                 raise anomaly(node, k, g, d, sites)
             prev = sums.get(p)
             sums[p] = c if prev is None else prev + c
-    store(reached, "grad", new)
+    _store(reached, "grad", new)
 
 
 def backward(root: Any, seed: Any, create_graph: bool) -> None:
@@ -350,9 +352,9 @@ def backward(root: Any, seed: Any, create_graph: bool) -> None:
         if create_graph:
             graph_sweep(topological_order(root), seed)
         else:
-            order = marked_order(root, fresh_zero())
+            order = _marked_order(root, _fresh_zero())
             sweep(order, seed, True)
-            store_grads(order)
+            _store_grads(order)
 
 
 def gradients(root: Any, wrt: Sequence[Any], create_graph: bool) -> list[Any]:
@@ -363,8 +365,8 @@ def gradients(root: Any, wrt: Sequence[Any], create_graph: bool) -> list[Any]:
             grads: dict[Any, Any] = {}
             graph_sweep(topological_order(root), 1.0, grads)
             return [grads.get(w, 0.0) for w in wrt]
-        zero = fresh_zero()
-        order = marked_order(root, zero)
+        zero = _fresh_zero()
+        order = _marked_order(root, zero)
         reached = [w._g is zero for w in wrt]  # the variables root depends on
         sweep(order, 1.0, False)
         return [w._g if r else 0.0 for w, r in zip(wrt, reached, strict=True)]

@@ -262,15 +262,28 @@ def test_grad_and_jacobian_interrupted_at_every_bytecode(transform):
     assert every_bytecode(lambda: call(X, Y), check) > 1000
 
 
-def test_a_transform_interrupted_at_every_bytecode_leaves_the_mode_around_it():
-    square = ag.grad(lambda v: v * v)
+@pytest.mark.parametrize("call", ["grad", "backward(create_graph=True)"])
+def test_an_interrupt_at_every_bytecode_leaves_the_mode_around_it(call):
+    """The transforms and the create_graph sweep record, whatever the mode around them."""
+    x = Value(3.0)
+    y = x * x
+    if call == "grad":
+        square = ag.grad(lambda v: v * v)
+        run = lambda: square(3.0)
+    else:
+        run = lambda: y.backward(create_graph=True)
 
     def check(k):
         assert not ag.is_grad_enabled(), k
-        assert square(3.0) == 6.0, k
+        x.grad = 0.0
+        assert ag.grad(lambda v: v * v)(3.0) == 6.0, k
+        y.backward(create_graph=True)
+        assert x.grad.data == 6.0 and x.grad.parents, k  # recorded: a graph of its own
+        x.grad = 0.0
 
-    with ag.no_grad():  # the transforms record inside, whatever the mode around
-        assert every_bytecode(lambda: square(3.0), check) > 100
+    with ag.no_grad():
+        assert every_bytecode(run, check) > 100
+    assert ag.is_grad_enabled()
 
 
 def test_compiled_backward_interrupted_at_every_bytecode():

@@ -236,13 +236,18 @@ def test_topological_order_interrupted_at_every_bytecode():
     assert every_bytecode(lambda: ag.topological_order(out), check) > 50
 
 
-@pytest.mark.parametrize("transform", ["grad", "jacobian"])
-def test_grad_and_jacobian_interrupted_at_every_bytecode(transform):
+@pytest.mark.parametrize("transform", ["grad", "jacobian", "jvp"])
+def test_transforms_interrupted_at_every_bytecode(transform):
     w = Value(Y)  # a leaf the function captures: backward over it afterwards must be exact
     if transform == "grad":
         call = ag.grad(lambda v, u: graph(v, u) * w, argnums=(0, 1))
         expected = call(X, Y)
         assert expected == pytest.approx([d * Y for d in closed_form(X, Y)], rel=1e-14)
+    elif transform == "jvp":  # forward mode, along (1, 2)
+        call = lambda v, u: ag.jvp(lambda a, b: graph(a, b) * w, (v, u), (1.0, 2.0))
+        expected = call(X, Y)
+        dx, dy = closed_form(X, Y)
+        assert expected[1] == pytest.approx((dx + 2.0 * dy) * Y, rel=1e-14)
     else:
         call = ag.jacobian(lambda v, u: [graph(v, u), v * w])
         expected = call(X, Y)

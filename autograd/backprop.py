@@ -27,7 +27,7 @@ leaves anything a later pass reads, by construction rather than by cleaning up:
   tracer either) then stores them all. An interrupted ``backward`` leaves every ``.grad`` as it
   was, or, interrupted after that statement, as a finished ``backward`` leaves it; a
   ``detect_anomaly`` error, raised before the store, leaves every ``.grad`` as it was. (The
-  price: one more pass over the nodes, 12-30% of a first-order ``backward`` as measured.)
+  price: one more pass over the nodes, 10-30% of a first-order ``backward`` as measured.)
 - The create_graph sweep sums in a dictionary of its own and switches recording on inside a
   copy of the context (:func:`contextvars.copy_context`), which is dropped however it ends.
 

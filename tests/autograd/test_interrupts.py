@@ -10,12 +10,12 @@ end. A ``line`` event comes right before the first bytecode of its line, so this
 line-level position too. After each interrupt:
 
 - ``backward`` (first order, ``create_graph``, under ``detect_anomaly``) and a compiled
-  ``g.backward`` left every ``.grad`` either untouched or exactly as a finished call leaves it
-  (all or nothing);
+  ``g.backward`` (warm, and its first, compiling call) left every ``.grad`` either untouched
+  or exactly as a finished call leaves it (all or nothing);
 - the interrupted graph's rerun gives exactly the gradients of an uninterrupted run (``==``),
   and so does a new graph over the same leaves;
-- ``topological_order``, ``grad`` and ``jacobian`` give exactly what they give uninterrupted,
-  and the recording mode is as it was;
+- ``topological_order``, ``grad``, ``jacobian`` and ``jvp`` give exactly what they give
+  uninterrupted, and the recording mode around is as it was (``no_grad`` included);
 - ``optimizer.step()`` left the parameters and the optimizer's state before or after the step
   (all or nothing), and the optimizer then goes on exactly as one never interrupted.
 

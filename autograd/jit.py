@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from .backprop import gradients, topological_order
+from .backprop import add_to_grads, gradients, topological_order
 from .baked import JitCheckError, StaleTraceError, Watch, first_difference, same, watch
 from .codegen import Generated, GuardFailed, generate
 from .modes import enable_grad
@@ -583,11 +583,9 @@ class Compiled:
             aux_shape = _loss_shape(kind, variant.trace.shape, variant.trace.outputs[0])
             value, grads = result[0], result[1]
             extras = result[2] if len(result) > 2 else ()
-            for p, g in zip(variant.params, grads, strict=True):
-                if g is None:  # the loss does not reach it: the engine leaves its .grad
-                    continue
-                old = p.grad
-                p.grad = g if old is None else old + g
+            # All at once, as backward() does; a None (the loss does not reach that Value)
+            # leaves its .grad alone, as the engine does.
+            add_to_grads(variant.params, grads)
             return value if aux_shape is None else (value, build_output(aux_shape, iter(extras)))
         return self._gradient_result(result)
 

@@ -23,7 +23,10 @@ _many    an op applied to three or more arguments (n-ary ops, custom ops):
          local derivatives (a sequence of floats, read only: a layer's rows may share one),
          and its constant arguments as ``(positions, values)`` (ascending positions, a range
          or a tuple, and the floats there; shared by a layer's rows) or None; else None
-_g       scratch of a running backward pass: this pass's gradient; None between passes
+_g       scratch of the last pass that reached the node (None on a new node): that pass's
+         mark (its own zero), then the node's gradient summed so far, then (backward) the
+         node's new ``grad``, stored from there all at once. Meaningful to that pass only:
+         what an interrupted pass leaves here, the next one overwrites (autograd.backprop)
 ======== ==================================================================================
 
 A binary op therefore makes one object. Nodes never refer to their children and hold no
@@ -485,7 +488,9 @@ class Value:
             create_graph: make the gradients Values whose graphs can be differentiated again.
 
         Passes from several threads over graphs that share nodes take turns (one lock), so each
-        adds its whole gradient. A ``.grad`` of None counts as 0.
+        adds its whole gradient. A ``.grad`` of None counts as 0. All or nothing: every
+        ``.grad`` is stored at once, by one statement at the end, so a call interrupted
+        before it (or stopped by a detect_anomaly error) changes none of them.
         """
         seed: Any = gradient
         if type(seed) is not Value:

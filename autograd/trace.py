@@ -14,7 +14,7 @@ Python source.
 
 from __future__ import annotations
 
-import contextlib
+import contextvars
 import math
 import numbers
 import os
@@ -25,7 +25,7 @@ from types import FrameType
 from typing import Any
 
 from .backprop import topological_order
-from .modes import TRACER, enable_grad
+from .modes import MODE, TRACER, recording
 from .node import Value
 
 __all__ = ["ConcretizationError", "Guard", "Trace", "Tracer", "flatten", "run_trace"]
@@ -117,16 +117,18 @@ class Tracer:
         )
 
 
-@contextlib.contextmanager
-def tracing(tracer: Tracer) -> Iterator[Tracer]:
-    """Installs ``tracer`` in the engine's hook for the duration of the block, recording
-    (a trace records the graph whatever mode the caller is in, as the transforms do)."""
-    token = TRACER.set(tracer)
-    try:
-        with enable_grad():  # the caller's mode (no_grad) changes nothing that is traced
-            yield tracer
-    finally:
-        TRACER.reset(token)
+def traced_call(tracer: Tracer, f: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """``f(*args)`` with ``tracer`` in the engine's hook, recording (a trace records the graph
+    whatever mode the caller is in, as the transforms do), in a copy of the context: hook and
+    mode go with the copy however the call ends (a KeyboardInterrupt at any bytecode
+    included), so there is nothing to reset."""
+    return contextvars.copy_context().run(_install_and_call, tracer, f, args)
+
+
+def _install_and_call(tracer: Tracer, f: Callable[..., Any], args: Sequence[Any]) -> Any:
+    TRACER.set(tracer)  # both in traced_call's copy of the context
+    MODE.set(recording())  # the caller's mode (no_grad) changes nothing that is traced
+    return f(*args)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,8 +355,7 @@ def run_trace(
     names = _input_names(key, static, arg_names)
     traced_args = rebuild(key, args, static, iter(inputs))
     tracer = Tracer()
-    with tracing(tracer):
-        result = f(*traced_args)
+    result = traced_call(tracer, f, traced_args)
     outputs: list[Any] = []
     shape = output_shape(result, outputs)
     return Trace(inputs, names, outputs, shape, tracer.guards, tracer.created, result)

@@ -31,33 +31,37 @@ import contextvars
 import functools
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from .backprop import gradients
 from .forward import tangents as push_tangents
-from .modes import TRACER, enable_grad
+from .modes import MODE, TRACER, recording
 from .node import Value, real
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad"]
+
+T = TypeVar("T")
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("autograd_transforms", default=0)
 """How many transform calls are running in this thread or task: inside one, every nested
 call returns Values (differentiable by the outer one) instead of floats."""
 
 
-@contextmanager
-def _transform_call() -> Iterator[bool]:
-    """Runs one transform call: recording on, one level deeper. Yields whether an outer
-    transform call, or a jit trace, is running: either must see the gradient as a graph
-    (a float would be the number of this one call, baked into the compiled code)."""
+def _transform_call(body: Callable[[bool], T]) -> T:
+    """Runs ``body(inside)`` as one transform call: recording on, one level deeper, in a copy
+    of the context, so that neither outlives the call, however it ends (a KeyboardInterrupt
+    at any bytecode included: the copy is simply dropped, nothing is reset). ``inside`` says
+    whether an outer transform call, or a jit trace, is running: either must see the gradient
+    as a graph (a float would be the number of this one call, baked into the compiled code)."""
+    return contextvars.copy_context().run(_enter, body)
+
+
+def _enter(body: Callable[[bool], T]) -> T:
+    """:func:`_transform_call`'s part inside the copy of the context."""
     depth = _DEPTH.get()
-    token = _DEPTH.set(depth + 1)
-    try:
-        with enable_grad():
-            yield depth > 0 or TRACER.get() is not None
-    finally:
-        _DEPTH.reset(token)
+    _DEPTH.set(depth + 1)
+    MODE.set(recording())
+    return body(depth > 0 or TRACER.get() is not None)
 
 
 def _variables(args: Sequence[Any], indices: Sequence[int], who: str) -> list[Value]:
@@ -113,7 +117,7 @@ def _differentiate(
                     f"{who}: argnums={argnums!r} but the function was called with "
                     f"{len(args)} positional argument(s)"
                 )
-        with _transform_call() as inside:
+        def body(inside: bool) -> tuple[bool, Any, list[Any]]:
             nested = inside or any(type(a) is Value for a in (*args, *kwargs.values()))
             # One variable per argument, however argnums names it (0 and -1 of one argument,
             # or 0 twice): each entry of argnums then gets the whole derivative.
@@ -125,7 +129,9 @@ def _differentiate(
                 args_list[i] = w
             wrt = [variables[i] for i in positions]
             out = f(*args_list, **kwargs)
-            grads = _gradients(out, wrt, create_graph=nested, who=who)
+            return nested, out, _gradients(out, wrt, create_graph=nested, who=who)
+
+        nested, out, grads = _transform_call(body)
         value: Value | float
         if nested:
             grads = [g if type(g) is Value else Value(g) for g in grads]
@@ -198,9 +204,11 @@ def _at_point(
 
     @functools.wraps(f)
     def at(*args: Any) -> list[list[Any]]:
-        with _transform_call() as inside:
+        def body(inside: bool) -> tuple[bool, list[list[Any]]]:
             nested = inside or any(type(a) is Value for a in args)
-            result = rows(_variables(args, range(len(args)), who), nested)
+            return nested, rows(_variables(args, range(len(args)), who), nested)
+
+        nested, result = _transform_call(body)
         return _entries(result, nested)
 
     at.__autograd_transform__ = (who, f, None)  # type: ignore[attr-defined]
@@ -337,13 +345,15 @@ def _forward(
         t if type(t) is Value else real(t, f"{who} {direction}[{i}]")
         for i, t in enumerate(tangents)
     ]
-    with _transform_call() as inside:
+    def body(inside: bool) -> tuple[bool, Any, list[Any], list[Any]]:
         nested = inside or any(type(a) is Value for a in (*primals, *seeds))
         variables = _variables(primals, range(len(primals)), who)
         outputs: list[Any] = []
         shape = _output_structure(f(*variables), outputs, who)
         seeded = dict(zip(variables, seeds, strict=True))
-        pushed = push_tangents(outputs, seeded, differentiable=nested)
+        return nested, shape, outputs, push_tangents(outputs, seeded, differentiable=nested)
+
+    nested, shape, outputs, pushed = _transform_call(body)
     values = _entries([outputs, pushed], nested)
     return _rebuild(shape, iter(values[0])), _rebuild(shape, iter(values[1]))
 

@@ -173,13 +173,12 @@ def test_a_backward_that_is_not_reentrant_is_caught(monkeypatch):
     """Simulate an engine that propagates each node's running ``.grad`` instead of this pass's
     gradient (micrograd's pattern): the first pass is right, the second sees the first's."""
 
-    def leaky_sweep(order, seed, grads=None):
+    def leaky_sweep(order, seed, into_grad):
         order[-1]._g = seed
         for node in reversed(order):
-            node.grad += node._g
-            node._g = None
+            node._g += node.grad  # the new .grad, which backward then stores
             for parent, d in backprop.edges(node):
-                parent._g += node.grad * d
+                parent._g += node._g * d
 
     monkeypatch.setattr(backprop, "sweep", leaky_sweep)
     with pytest.raises(GradcheckError, match="not reentrant") as info:

@@ -202,9 +202,12 @@ def sweep(order: list[Any], seed: float, grads: dict[Any, float] | None = None) 
         if many is None:
             continue
         ps, ds, _ = many
-        if g == 0.0 and _isfinite(_plain_sum(ds)):
-            # Every product would be a zero (the partials are finite): adding them changes
-            # no sum. A dead ReLU's neuron skips its whole weighted sum.
+        if g == 0.0 and _isfinite(node.data if node._op.nary else _plain_sum(ds)):
+            # Every product would be a zero (the partials are finite): the node is skipped.
+            # A dead ReLU's neuron skips its whole weighted sum. An n-ary op's partials are
+            # finite wherever its output is (they are constants, its inputs, or a softmax),
+            # a test that costs nothing; a custom op's are summed. (jit's generated code makes
+            # the same test, so that even the sign of a zero gradient is the engine's.)
             continue
         for r, d in zip(ps, ds, strict=False):
             r._g += g * d

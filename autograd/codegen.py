@@ -5,7 +5,14 @@ The forward pass is one statement per op, built from the op table's expression t
 edge, ``g_w = g_t5 * x`` for the first contribution to a node and ``g_w += ...`` for the next
 ones, over the engine's own reverse topological order (so sums are added in the engine's order),
 with the local derivatives from :meth:`Op.partial_exprs`. Guards come right after the statement
-computing their operand: ``if not (t7 > 0.0): return _GUARD[0]``.
+computing their operand: ``if not (t7 > 0.0): return _GUARD[0]``; what the data was compared
+with, when it is not a float (an int, a Decimal, a NumPy scalar), is bound as ``_K[i]``, so
+the guard compares exactly as Python did while tracing.
+
+The result is the engine's to the last bit, the sign of a zero included: a node of three or
+more arguments whose gradient is zero is skipped under the engine's own test (an n-ary op's
+output finite, a custom op's partials' sum finite), and a gradient only such nodes reach is
+the sweep's starting ``-0.0``.
 
 Generated code is data: it is built only from identifiers this module chooses and numbers it
 formats itself. A label becomes a local name only when it is a plain ASCII identifier that is no
@@ -92,7 +99,7 @@ parts of 6,000 lines ran about 25% slower), so parts are kept large."""
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
 _ATOM = re.compile(r"\((-?[A-Za-z0-9_.]+)\)\Z")
-_OURS = {"A", "D", "S", "fsum", "isfinite", "_GUARD"}
+_OURS = {"A", "D", "S", "fsum", "isfinite", "sum", "_GUARD", "_K"}
 _RESERVED = set(NAMESPACE) | set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)
 _RESERVED |= _OURS
 
@@ -186,8 +193,10 @@ class _Generator:
         self.namespace: dict[str, Any] = dict(NAMESPACE)
         self.namespace["fsum"] = math.fsum
         self.namespace["isfinite"] = math.isfinite
+        self.namespace["sum"] = builtins.sum  # the engine's test for skipping a node
         self.custom: dict[int, str] = {}  # id(op) -> the prefix of its bound names
         self.custom_ops: list[Op] = []
+        self.compared: list[Any] = []  # what guards compare with, other than floats
 
     # -- names -------------------------------------------------------------------------------
 
@@ -206,6 +215,15 @@ class _Generator:
 
     def _arg(self, a: Any) -> str:
         return self.expr[a] if type(a) is Value else literal(a)
+
+    def _compared(self, a: Any) -> str:
+        """What a guard compares with: a Value's name, a float literal, or any other object
+        (an int, a Decimal, a NumPy scalar) bound as ``_K[i]``, so that the comparison is
+        Python's own, exactly as while tracing."""
+        if type(a) is Value or type(a) is float:
+            return self._arg(a)
+        self.compared.append(a)
+        return f"_K[{len(self.compared) - 1}]"
 
     def _bind_custom(self, op: Op) -> str:
         prefix = self.custom.get(id(op))
@@ -272,7 +290,7 @@ class _Generator:
     def _emit_guards(self, indices: Sequence[int]) -> None:
         for k in indices:
             g: Guard = self.trace.guards[k]
-            left, right = self._arg(g.left), self._arg(g.right)
+            left, right = self._arg(g.left), self._compared(g.right)
             test = f"{left} {g.op} {right}"
             line = f"if not ({test}): return _GUARD[{k}]" if g.outcome else (
                 f"if {test}: return _GUARD[{k}]")
@@ -303,14 +321,11 @@ class _Generator:
             arguments = node.arguments
             args = self.args_of[node]
             out = self.expr[node]
-            # An n-ary node receiving a zero gradient is skipped, as the engine's sweep skips
-            # it: a dead ReLU's weighted sum. Its output is finite exactly when its partials
-            # are (they are its inputs or constants), so the skip changes no sum.
-            skip = op.nary and sum(1 for a in arguments if type(a) is Value and a in needs) > 2
             lines: list[str] = []
             first: list[str] = []
             targets: list[str] = []
             partials: list[str] | None
+            before: list[str] = []  # computed whether or not the node is skipped
             if _is_custom(op):
                 prefix = self._bind_custom(op)
                 call = ", ".join(args)
@@ -320,7 +335,7 @@ class _Generator:
                 if partials is None:  # a bulk partial (logsumexp's softmax)
                     bulk = op.bulk_expr(f"({', '.join(args)},)", out)
                     dname = self.names.take("d_" + out, "d")
-                    lines.append(f"{dname} = {bulk}  # d {op.name}")
+                    before.append(f"{dname} = {bulk}  # d {op.name}")
                     targets.append(dname)
                     partials = [f"{dname}[{i}]" for i in range(len(args))]
             for a, d in zip(arguments, partials, strict=True):
@@ -342,13 +357,20 @@ class _Generator:
                 else:
                     lines.append(f"{target} += {term}")
                 targets.append(target)
-            if skip:
-                block = [f"if {g} != 0.0 or not isfinite({out}):"]
+            if len(arguments) > 2:
+                # The engine's sweep skips a node of three or more arguments whose gradient
+                # is zero while its local derivatives are finite (a dead ReLU's weighted sum):
+                # no product is added, so a gradient that only such nodes reach stays the
+                # sweep's starting -0.0. Tested here as the engine tests it, so that even the
+                # sign of a zero gradient is the engine's.
+                values = [d for a, d in zip(arguments, partials, strict=True) if type(a) is Value]
+                block = [f"if {_skip_test(g, out, op, values)}:"]
                 block.extend("    " + line for line in lines)
                 if first:
                     block.append("else:")
-                    block.extend(f"    {target} = 0.0" for target in first)
+                    block.extend(f"    {target} = -0.0" for target in first)
                 lines = block
+            lines = before + lines
             self._unit(lines, targets, [g, out, *args, *targets])
         return grads
 
@@ -374,7 +396,10 @@ class _Generator:
                 value = self.expr[root]
             else:
                 grads, value = {}, literal(root)
-            results = [grads.get(w, "0.0") for w in self.wrt]
+            # A leaf the output does not reach: grad's derivative is 0.0, and backward adds
+            # nothing (None), as the engine's pass leaves such a parameter's .grad alone.
+            missing = "None" if self.kind == "backward" else "0.0"
+            results = [grads.get(w, missing) for w in self.wrt]
             comma = "," if len(results) == 1 else ""
             line = f"return {value}, ({', '.join(results)}{comma})"
             extras: list[str] = []
@@ -385,6 +410,7 @@ class _Generator:
         self.namespace["_GUARD"] = tuple(
             GuardFailed(k, g.site) for k, g in enumerate(trace.guards)
         )
+        self.namespace["_K"] = tuple(self.compared)
         nodes = sum(1 for n in trace.order if not n.is_leaf)
         return Generated(fname, self._functions(fname), self.namespace, nodes)
 
@@ -492,6 +518,16 @@ def _partial_exprs(op: Op, args: Sequence[str], out: str) -> list[str] | None:
 
 
 _ARG_INDEX = {f"({{{k}}})": k for k in range(4096)}
+
+
+def _skip_test(g: str, out: str, op: Op, partials: Sequence[str]) -> str:
+    """The condition under which the engine's sweep does NOT skip a node of three or more
+    arguments with gradient ``g`` (see :func:`autograd.backprop.sweep`): ``g`` nonzero, or
+    the node's output ``out`` not finite (an n-ary op), or the plain left-to-right sum of its
+    Value arguments' local derivatives not finite (a custom op)."""
+    if op.nary:
+        return f"{g} != 0.0 or not isfinite({out})"
+    return f"{g} != 0.0 or not isfinite(sum(({', '.join(partials)},)))"
 
 
 def _is_custom(op: Op) -> bool:

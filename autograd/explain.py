@@ -128,8 +128,9 @@ class _Namer:
     def _render(self, node: Value, depth: int, items: int) -> Named:
         """``node`` spelled out ``depth`` levels deep, n-ary ops showing ``items`` arguments
         (one: only the first of a paired op's two lists)."""
-        if node.label:
-            return node.label, _ATOM
+        label = node.label
+        if label:  # reassigned to a non-string (a number, an object), it reads as its str()
+            return (label if type(label) is str else str(label)), _ATOM
         op = node.primitive
         if op is None:
             return _number(node.data)

@@ -224,8 +224,15 @@ def softmax(xs: Sequence[Scalar]) -> list[Value]:
     logits = _as_sequence(xs, "softmax")
     if not logits:
         raise ValueError("softmax: needs at least one input, got an empty sequence")
-    # Shifting by the largest logit (a constant) keeps every exponent <= 0 and log(sum) small.
-    m = max(_split(logits, "softmax")[0])
-    shifted = [x - m for x in logits]
+    # softmax(x) = exp(x - logsumexp(x)), computed in two shifts so that it stays accurate
+    # for any finite logits. The first, by the logits' own logsumexp, is a node of the graph
+    # rather than a number read from the data: a compiled softmax (jit) shifts every call by
+    # that call's logits (a baked shift made one call with 1e17 or NaN wrong for all later
+    # ones). softmax is unchanged by any shift, so the gradient through it is zero up to
+    # rounding. The shifted logits are <= 0 with a logsumexp in [0, log n]: subtracting that
+    # second one keeps what a single shift would round away at 1e17 (the 0.5 of two equal
+    # logits there).
+    top = logsumexp(logits)
+    shifted = [x - top for x in logits]
     lse = logsumexp(shifted)
     return [exp(z - lse) for z in shifted]

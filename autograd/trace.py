@@ -15,6 +15,7 @@ Python source.
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
 import os
 import sys
@@ -24,7 +25,7 @@ from types import FrameType
 from typing import Any
 
 from .backprop import topological_order
-from .modes import TRACER
+from .modes import TRACER, enable_grad
 from .node import Value
 
 __all__ = ["ConcretizationError", "Guard", "Trace", "Tracer", "flatten", "run_trace"]
@@ -58,7 +59,8 @@ def _caller_is_package() -> bool:
 class Guard:
     """A data-dependent outcome seen while tracing: ``left <op> right`` was ``outcome``.
 
-    ``left`` is a Value, ``right`` a Value or a float; ``site`` the user's file and line.
+    ``left`` is a Value; ``right`` a Value, a float, or whatever else the data was compared
+    with (generated code binds it by a name of its own); ``site`` the user's file and line.
     """
 
     __slots__ = ("left", "op", "outcome", "right", "site")
@@ -82,12 +84,14 @@ class Tracer:
         """A leaf made inside the trace: a constant of the compiled code."""
         self.created.add(id(value))
 
-    def branch(self, value: Value, op: str, other: Any, outcome: bool) -> None:
-        """A comparison (or ``bool``) on a Value: re-checked by the compiled code."""
-        if type(other) is not Value:
-            if not isinstance(other, numbers.Real):
-                return  # the comparison itself decided nothing about the data
-            other = float(other)
+    def branch(self, value: Value, op: str, other: Any, outcome: Any) -> None:
+        """A comparison (or ``bool``) on a Value: re-checked by the compiled code.
+
+        ``other`` is kept as it is (a Value, a float, or any other object the data was
+        compared with: an int, a Decimal, a NumPy scalar), so that the guard compares exactly
+        as Python did: converted to a float, ``2**70 + 1`` or ``Fraction(1, 3)`` would move
+        the boundary.
+        """
         file, line, _ = user_site()
         self.guards.append(Guard(value, op, other, bool(outcome), f"{file}:{line}"))
 
@@ -115,10 +119,12 @@ class Tracer:
 
 @contextlib.contextmanager
 def tracing(tracer: Tracer) -> Iterator[Tracer]:
-    """Installs ``tracer`` in the engine's hook for the duration of the block."""
+    """Installs ``tracer`` in the engine's hook for the duration of the block, recording
+    (a trace records the graph whatever mode the caller is in, as the transforms do)."""
     token = TRACER.set(tracer)
     try:
-        yield tracer
+        with enable_grad():  # the caller's mode (no_grad) changes nothing that is traced
+            yield tracer
     finally:
         TRACER.reset(token)
 
@@ -130,11 +136,27 @@ def tracing(tracer: Tracer) -> Iterator[Tracer]:
 def flatten(args: Sequence[Any], static: frozenset[int]) -> tuple[Any, list[float]]:
     """The structure key of ``args`` (nesting, lengths, static values) and their numbers.
 
-    Raises TypeError for an unhashable static argument or an argument jit cannot take.
+    Raises TypeError for an unhashable static argument or an argument jit cannot take, and
+    OverflowError for a number too large for a float.
     """
     flat: list[float] = []
     key = tuple(_key(a, i, static, flat) for i, a in enumerate(args))
     return key, flat
+
+
+def static_key(a: Any) -> Any:
+    """What a static argument's cache entry is keyed by: the value itself, except that a
+    float (in a tuple too) is keyed with its sign, and NaN by a marker. ``0.0 == -0.0`` would
+    otherwise share one trace (one baked constant for both), and a NaN, equal to nothing,
+    would never find its own."""
+    t = type(a)
+    if isinstance(a, tuple):
+        return (t, tuple(map(static_key, a)))
+    if isinstance(a, float):
+        if math.isnan(a):
+            return (t, "nan")
+        return (t, a, math.copysign(1.0, a))
+    return (t, a)
 
 
 _NUMBER_TYPES = {float, int}
@@ -150,8 +172,40 @@ def _key(a: Any, i: int, static: frozenset[int], flat: list[float]) -> Any:
                 f"jit: static argument {i} must be hashable (it keys the trace cache), got "
                 f"{type(a).__name__}; use a tuple instead of a list"
             ) from None
-        return ("static", type(a), a)
-    return _structure(a, i, flat)
+        return ("static", static_key(a))
+    try:
+        return _structure(a, i, flat)
+    except OverflowError:
+        big = next((x for x in _numbers(a) if not _fits(x)), a)
+        raise OverflowError(
+            f"jit: argument {i} holds the number {_short(big)}, too large for a float"
+        ) from None
+
+
+def _numbers(a: Any) -> Iterator[Any]:
+    """The numbers of a (nested) argument, in order."""
+    if type(a) is list or type(a) is tuple:
+        for x in a:
+            yield from _numbers(x)
+    else:
+        yield a
+
+
+def _fits(x: Any) -> bool:
+    try:
+        float(x)
+    except OverflowError:
+        return False
+    except (TypeError, ValueError):
+        pass
+    return True
+
+
+def _short(x: Any) -> str:
+    if type(x) is int and x.bit_length() > 10_000:  # repr refuses ints of over 4,300 digits
+        return f"of about {int(x.bit_length() * math.log10(2))} digits"
+    text = repr(x)
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} characters)"
 
 
 def _structure(a: Any, i: int, flat: list[float]) -> Any:

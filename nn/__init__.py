@@ -19,9 +19,11 @@ from . import datasets, losses, optim
 from .callbacks import Callback, EarlyStopping
 from .module import MLP, Layer, Module, Neuron, StateError
 from .optim import SGD, Adam, AdamW, Optimizer
+from .sequential import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from .train import accuracy, evaluate, fit
 
 __all__ = [
-    "MLP", "SGD", "Adam", "AdamW", "Callback", "EarlyStopping", "Layer", "Module", "Neuron",
-    "Optimizer", "StateError", "accuracy", "datasets", "evaluate", "fit", "losses", "optim",
+    "MLP", "SGD", "Adam", "AdamW", "Callback", "EarlyStopping", "Layer", "Linear", "Module",
+    "Neuron", "Optimizer", "ReLU", "Sequential", "Sigmoid", "Softmax", "StateError", "Tanh",
+    "accuracy", "datasets", "evaluate", "fit", "losses", "optim",
 ]

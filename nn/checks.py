@@ -1,5 +1,6 @@
 """Argument checks shared by ``nn``'s modules: one rule for "a finite real number", one way to
-quote a bad value in an error message.
+quote a bad value in an error message, and the checks every layer constructor and call makes
+(sizes, seeds, input lists).
 
 Every place that takes a number from a user (a hyperparameter, a state-dict entry, a loss
 target, a training input) refuses the same things with the same words: a non-number (a bool
@@ -16,12 +17,17 @@ TypeError: lr must be a real number, got bool: True
 from __future__ import annotations
 
 import math
+import random
 import reprlib
+from collections.abc import Sequence
 from typing import Any
 
-from .arrays import is_number
+from .arrays import as_sequence, is_number
 
-__all__ = ["finite_float", "short_repr"]
+__all__ = ["Seed", "finite_float", "input_list", "positive_int", "seeded_random", "short_repr"]
+
+Seed = int | random.Random | None
+"""A ``seed`` argument: an int, a ``random.Random`` (used and advanced) or None."""
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = _REPR.maxlong = 100
@@ -61,3 +67,49 @@ def finite_float(x: Any, what: str, *, advice: str = "") -> float:
     if not math.isfinite(f):
         raise ValueError(f"{what} is not finite ({f!r}){advice}")
     return f
+
+
+def positive_int(n: Any, what: str) -> int:
+    """``n`` when it is an int >= 1 (a layer size); ``what`` names it in the error.
+
+    Raises:
+        TypeError: ``n`` is not an int (a bool included).
+        ValueError: ``n`` < 1.
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {short_repr(n)}")
+    if n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n}")
+    return n
+
+
+def seeded_random(seed: Any, who: str) -> random.Random:
+    """A generator from ``seed``: a Random is used as is (and advanced), an int seeds a new one,
+    None draws a seed from the global ``random`` state (so ``random.seed`` makes it repeatable).
+
+    Raises:
+        TypeError: ``seed`` is none of these (a bool included); ``who`` starts the message.
+    """
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random(random.getrandbits(64))
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{who}: seed must be an int, a random.Random or None, "
+                        f"got {type(seed).__name__}")
+    return random.Random(seed)
+
+
+def input_list(x: Any, nin: int, who: str) -> Sequence[Any]:
+    """``x`` as a list or tuple of ``nin`` inputs; arrays are read through ``nn.arrays``.
+
+    Raises:
+        TypeError: ``x`` is not a sequence; ValueError: it does not hold ``nin`` items.
+    """
+    seq = x if isinstance(x, (list, tuple)) else as_sequence(x)
+    if seq is None:
+        raise TypeError(f"{who} expects a list of {nin} numbers or Values (or an array), "
+                        f"got {type(x).__name__}")
+    if len(seq) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(seq)}")
+    return seq

@@ -25,6 +25,7 @@ classification losses.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -245,13 +246,45 @@ def binary_cross_entropy_with_logits(
     is ``softplus(x) - t * x``. Written each way round so that softplus only ever sees
     ``-|x|``: no overflow and no cancellation, finite for any finite logit. Each element is
     one ``binary_cross_entropy`` op; a target given as a Value gets the gradient ``-x``.
+    Logits that are outputs of a ``sigmoid`` node are probabilities: a ``UserWarning`` says so.
     """
     xs, ts = _pairs(logits, targets, "binary_cross_entropy_with_logits")
+    for i, x in enumerate(xs):
+        if isinstance(x, Value) and x.op == "sigmoid":
+            _warn_not_logits("binary_cross_entropy_with_logits", f"logit {i}", "sigmoid",
+                             "Pass the outputs before it: MLP(..., output_activation=None), "
+                             "or drop the final Sigmoid().")
+            break
     for i, t in enumerate(ts):
         if not isinstance(t, Value) and not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: target {i} must be in [0, 1], "
                              f"got {t!r}")
     return mean([_bce_element(x, t) for x, t in zip(xs, ts, strict=True)])
+
+
+def _is_softmax(row: Sequence[Any]) -> bool:
+    """True when ``row`` is what ``autograd.softmax`` returns: every entry ``exp(z - lse)``
+    with one ``logsumexp`` node ``lse`` shared by the whole row."""
+    shared = None
+    for v in row:
+        if not isinstance(v, Value) or v.op != "exp" or len(v.parents) != 1:
+            return False
+        (diff,) = v.parents
+        if diff.op != "sub" or not diff.parents:
+            return False
+        lse = diff.parents[-1]
+        if lse.op != "logsumexp" or (shared is not None and lse is not shared):
+            return False
+        shared = lse
+    return shared is not None
+
+
+def _warn_not_logits(name: str, where: str, what: str, fix: str) -> None:
+    """The warning for probabilities given to a loss that takes logits (it would apply its
+    own softmax or sigmoid again, and training would stall short of its optimum)."""
+    warnings.warn(f"{name} takes logits (scores before any {what}), but {where} is the output "
+                  f"of a {what}: the loss applies its own {what}, so training goes through two "
+                  f"and plateaus short of the optimum. {fix}", UserWarning, stacklevel=3)
 
 
 def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[Any]) -> Value:
@@ -267,6 +300,9 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
     class when the target is a whole number, with no Python branch on its data. It cannot be
     checked (a traced input has no fixed data), gets a zero gradient (an index has none in
     PyTorch either), and a target that is not a class index picks nothing sensible.
+
+    Rows that are the outputs of ``autograd.softmax`` (an MLP's ``output_activation="softmax"``,
+    a ``Softmax`` module) are probabilities, not logits: a ``UserWarning`` says so, once a call.
 
     >>> from autograd import Value
     >>> row = [Value(2.0), Value(2.0)]
@@ -289,11 +325,16 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
         raise ValueError(f"{name}: {len(rows)} rows of logits but {len(targets)} targets")
     nclasses = None
     terms = []
+    warned = False
     for i, (logits, k) in enumerate(zip(rows, targets, strict=True)):
         row = _row(logits)
         if row is None:
             raise TypeError(f"{name}: row {i} must be a list of logits, got "
                             f"{type(logits).__name__} (one output per class is needed)")
+        if not warned and _is_softmax(row):
+            warned = True
+            _warn_not_logits(name, f"row {i}", "softmax", "Pass the outputs before it: "
+                             "MLP(..., output_activation=None), or drop the final Softmax().")
         if nclasses is None:
             nclasses = len(row)
             if nclasses < 1:

@@ -11,6 +11,13 @@ or container is entered once, so shared children and references back to a parent
 A name part holding parameters may not contain ``.`` (an attribute ``"a.0"`` beside a list
 ``a`` would make two parameters share one name), so names are never ambiguous.
 
+A parameter's ``label`` (what drawings and ``explain`` show) is its name: a module labels its
+parameters whenever it lists them (``named_parameters``, and so ``parameters``, ``state_dict``,
+an optimizer built from them, ...), and ours list them when built. Only a label that is empty
+or that a module inside this one gave (the end of this module's name for it: ``w.0`` and
+``neurons.1.w.0`` for ``layers.0.neurons.1.w.0``) is replaced, so a label you chose yourself
+stays, and a model inside your own module takes the longer names once your module lists them.
+
 State files are JSON (no pickle: loading a file never runs code). ``load_state_dict`` and
 ``load`` check everything before assigning anything, so a bad file leaves the model untouched;
 the checks and the file format are in :mod:`nn.state`.
@@ -20,27 +27,33 @@ from __future__ import annotations
 
 import math
 import os
-import random
 import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from autograd import Value, dot, matvec
+from autograd import Value, dot, matvec, softmax
 
 from .arrays import as_sequence
-from .checks import short_repr
+from .checks import (
+    Seed,
+    finite_float,
+    input_list,
+    positive_int,
+    seeded_random,
+    short_repr,
+)
 from .export import Dense, dense_from_torch, dense_to_torch
 from .state import PathLike, StateError, checked_state_values, read_state_file, write_state_file
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "StateError"]
+__all__ = [
+    "ACTIVATIONS", "MLP", "OUTPUT_ACTIVATIONS", "Layer", "Module", "Neuron", "StateError",
+]
 
 ACTIVATIONS: tuple[str | None, ...] = ("relu", "tanh", "sigmoid", None)
 """The accepted ``activation`` arguments (``None`` is linear)."""
-
-Seed = int | random.Random | None
 
 
 class Module:
@@ -76,6 +89,9 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, parameter)`` pairs in a stable order; a shared parameter is listed once.
 
+        Each parameter whose label is empty, or is the end of this name (a name a module
+        inside this one gave it), is labelled with this name; other labels are kept.
+
         Raises:
             ValueError: a part of a parameter's name (an attribute name or dict key) is empty
                 or contains ``.``, or two parameters would get the same name.
@@ -94,6 +110,10 @@ class Module:
                 raise ValueError(f"two parameters of {type(self).__name__} would both be named "
                                  f"{short_repr(name)}: rename a dict key or attribute")
             names[name] = p
+        for name, p in names.items():
+            label = p.label
+            if label != name and (not label or name.endswith("." + label)):
+                p.label = name
         return list(names.items())
 
     def parameters(self) -> list[Value]:
@@ -113,12 +133,12 @@ class Module:
     # -- PyTorch -------------------------------------------------------------------------
 
     def to_torch(self) -> torch.nn.Module:
-        """An equivalent ``torch.nn.Module`` in float64 (``Neuron``, ``Layer`` and ``MLP``).
+        """An equivalent ``torch.nn.Module`` in float64 (every module of ``nn`` has one).
 
         Needs PyTorch (``pip install "valuegrad[torch]"``), imported only by this call.
         """
         raise NotImplementedError(f"{type(self).__name__} has no PyTorch equivalent: "
-                                  "define its to_torch() (Neuron, Layer and MLP have one)")
+                                  "define its to_torch() (nn's own modules have one)")
 
     # -- state ---------------------------------------------------------------------------
 
@@ -305,38 +325,17 @@ def _children(module: Module) -> list[tuple[str, Module]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Arguments and initialisation.
+# Arguments, initialisation and weights as plain numbers.
 # ---------------------------------------------------------------------------------------------
 
-def _rng(seed: Seed, who: str) -> random.Random:
-    """A generator from ``seed``: a Random is used as is (and advanced), an int seeds a new one,
-    None draws a seed from the global ``random`` state (so ``random.seed`` makes it repeatable).
-    """
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None:
-        return random.Random(random.getrandbits(64))
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"{who}: seed must be an int, a random.Random or None, "
-                        f"got {type(seed).__name__}")
-    return random.Random(seed)
-
-
-def _check_count(n: Any, what: str) -> int:
-    """``n`` when it is an int >= 1 (a layer size); ``what`` names it in the error."""
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n}")
-    return n
-
-
-def _check_activation(activation: Any, who: str) -> str | None:
-    """``activation`` when it is one of :data:`ACTIVATIONS`, else a ValueError listing them."""
-    if activation is None or (type(activation) is str and activation in ACTIVATIONS):
+def _check_activation(activation: Any, who: str, allowed: tuple[str | None, ...] = ACTIVATIONS,
+                      what: str = "activation") -> str | None:
+    """``activation`` when it is one of ``allowed``, else a ValueError listing them."""
+    if activation is None or (type(activation) is str and activation in allowed):
         return activation
-    raise ValueError(f"{who}: unknown activation {activation!r}; "
-                     "choose one of 'relu', 'tanh', 'sigmoid' or None (linear)")
+    names = ", ".join(repr(a) for a in allowed if a is not None)
+    raise ValueError(f"{who}: unknown {what} {short_repr(activation)}; "
+                     f"choose one of {names} or None (linear)")
 
 
 # Uniform init with the variance of He (relu) or Glorot/LeCun (the others) in terms of fan-in:
@@ -350,14 +349,46 @@ _NONLINEARITY: dict[str | None, Callable[[Value], Value] | None] = {
 }
 
 
-def _check_inputs(x: Any, nin: int, who: str) -> Sequence[Any]:
-    """``x`` as a list or tuple of ``nin`` inputs; arrays are read through ``nn.arrays``."""
-    seq = x if isinstance(x, (list, tuple)) else as_sequence(x)
+def _items(obj: Any, n: int, who: str, what: str) -> Sequence[Any]:
+    """``obj`` as a list (or tuple, or array read as one) of ``n`` items."""
+    seq = as_sequence(obj)
     if seq is None:
-        raise TypeError(f"{who} expects a list of {nin} numbers or Values (or an array), "
-                        f"got {type(x).__name__}")
-    if len(seq) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(seq)}")
+        raise TypeError(f"{who}: {what} must be a list of {n}, got {type(obj).__name__}")
+    if len(seq) != n:
+        raise ValueError(f"{who}: {what} must be a list of {n}, got {len(seq)}")
+    return seq
+
+
+def _numbers(obj: Any, n: int, who: str, where: str, what: str) -> list[float]:
+    """``n`` finite numbers at position ``where`` (say ``weights[1]``) as floats."""
+    seq = _items(obj, n, who, f"{where} ({what})")
+    return [finite_float(x, f"{who}: {where}[{i}]") for i, x in enumerate(seq)]
+
+
+def _kernel(obj: Any, nin: int, nout: int, who: str, where: str, layer: str) -> list[list[float]]:
+    """A Keras kernel at ``where``: ``nin`` rows (one per input) of ``nout`` numbers (one per
+    unit), as floats."""
+    what = f"{layer}kernel: {nin} rows, one per input, of {nout} numbers, one per unit"
+    rows = _items(obj, nin, who, f"{where} ({what})")
+    return [_numbers(row, nout, who, f"{where}[{i}]", f"{layer}kernel row {i}")
+            for i, row in enumerate(rows)]
+
+
+def _dense_weights(weights: Any, k: int, layer: Layer, who: str, name: str) -> list[float]:
+    """``weights[k]`` and ``weights[k + 1]``, a Keras kernel and bias for ``layer``, checked and
+    laid out as its parameters are (each neuron's weights, then its bias)."""
+    kernel = _kernel(weights[k], layer.nin, layer.nout, who, f"weights[{k}]", name)
+    bias = _numbers(weights[k + 1], layer.nout, who, f"weights[{k + 1}]", f"{name}bias")
+    return [x for j, b in enumerate(bias) for x in (*(row[j] for row in kernel), b)]
+
+
+def _weights_list(weights: Any, n: int, who: str, layout: str) -> Sequence[Any]:
+    """The outer list given to ``set_weights``: ``n`` items as ``layout`` describes them."""
+    seq = as_sequence(weights)
+    if seq is None:
+        raise TypeError(f"{who} expects a list {layout}, got {type(weights).__name__}")
+    if len(seq) != n:
+        raise ValueError(f"{who} expects a list of {n}: {layout}; got {len(seq)} items")
     return seq
 
 
@@ -388,13 +419,14 @@ class Neuron(Module):
     _wb: list[Value]  # [*w, b], the dot product's left operand (kept by __setattr__)
 
     def __init__(self, nin: int, activation: str | None = "relu", seed: Seed = None) -> None:
-        self.nin = _check_count(nin, "Neuron: nin")
+        self.nin = positive_int(nin, "Neuron: nin")
         self.activation = _check_activation(activation, "Neuron")
-        rng = _rng(seed, "Neuron")
+        rng = seeded_random(seed, "Neuron")
         bound = _GAIN[self.activation] * math.sqrt(3.0 / self.nin)
         uniform = rng.uniform
         # A tuple: parameters are changed through their .data, or by assigning a new w / b.
-        self.w = tuple(Value(uniform(-bound, bound), label=f"w{i}") for i in range(self.nin))
+        # Labelled with their names here (as named_parameters would), the walk saved.
+        self.w = tuple(Value(uniform(-bound, bound), label=f"w.{i}") for i in range(self.nin))
         self.b = Value(0.0, label="b")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -405,7 +437,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Any]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values)."""
-        x = _check_inputs(x, self.nin, "Neuron")
+        x = input_list(x, self.nin, "Neuron")
         return self._forward([*x, 1.0])
 
     def _forward(self, x1: list[Any]) -> Value:
@@ -417,6 +449,33 @@ class Neuron(Module):
     def forward(self, x: Sequence[Any]) -> Value:
         """Same as calling: the neuron's output (for code written the PyTorch way)."""
         return self(x)
+
+    def get_weights(self) -> list[Any]:
+        """``[w, b]``: the ``nin`` weights as a list of floats, and the bias as a float.
+
+        >>> n = Neuron(2, activation="sigmoid", seed=0)
+        >>> n.set_weights([[0.15, 0.2], 0.35])
+        >>> n.get_weights()
+        [[0.15, 0.2], 0.35]
+        """
+        return [[w.data for w in self.w], self.b.data]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Sets the weights and bias from ``[w, b]`` as :meth:`get_weights` gives them.
+
+        ``w`` is any list, tuple or array of ``nin`` real numbers, ``b`` a real number (bools
+        are refused, as by ``Value``). Everything is checked before anything is changed.
+
+        Raises:
+            TypeError: the structure is not ``[w, b]``, or an entry is not a real number.
+            ValueError: ``w`` does not hold ``nin`` numbers, or a number is not finite.
+        """
+        who = "Neuron.set_weights"
+        w, b = _weights_list(weights, 2, who, f"[w, b]: {self.nin} weights and a bias")
+        values = _numbers(w, self.nin, who, "weights[0]", "the weights")
+        values.append(finite_float(b, f"{who}: weights[1] (the bias)"))
+        for p, v in zip(self._wb, values, strict=True):
+            p.data = v
 
     def to_torch(self) -> torch.nn.Sequential:
         """``Sequential(Linear(nin, 1), activation)`` in float64: ``[batch, nin] -> [batch, 1]``."""
@@ -437,20 +496,25 @@ class Layer(Module):
     Layer(2, 3, activation='relu')
     >>> len(layer([0.5, -1.0])), len(layer.parameters())
     (3, 9)
+    >>> layer.neurons[1].w[0].label
+    'neurons.1.w.0'
     """
 
     def __init__(
         self, nin: int, nout: int, activation: str | None = "relu", seed: Seed = None
     ) -> None:
-        self.nin = _check_count(nin, "Layer: nin")
-        self.nout = _check_count(nout, "Layer: nout")
+        self.nin = positive_int(nin, "Layer: nin")
+        self.nout = positive_int(nout, "Layer: nout")
         self.activation = _check_activation(activation, "Layer")
-        rng = _rng(seed, "Layer")
+        rng = seeded_random(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        for j, neuron in enumerate(self.neurons):  # labelled with their names (neurons.1.w.0)
+            for p in neuron._wb:  # as named_parameters would, the walk saved
+                p.label = f"neurons.{j}.{p.label}"
 
     def __call__(self, x: Sequence[Any]) -> list[Value]:
         """The ``nout`` outputs for inputs ``x``."""
-        x = _check_inputs(x, self.nin, "Layer")
+        x = input_list(x, self.nin, "Layer")
         return self._forward([*x, 1.0])
 
     def _forward(self, x1: list[Any]) -> list[Value]:
@@ -467,6 +531,44 @@ class Layer(Module):
         """Same as calling: the layer's outputs (for code written the PyTorch way)."""
         return self(x)
 
+    def get_weights(self) -> list[Any]:
+        """``[kernel, bias]`` as Keras' ``Dense`` layer gives them, as lists of floats.
+
+        ``kernel[i][j]`` is the weight from input ``i`` to neuron ``j`` (``nin`` rows of
+        ``nout``: ``neurons[j].w[i]``); ``bias[j]`` is neuron ``j``'s bias. (A PyTorch
+        ``Linear`` stores the transpose: a row per output.)
+
+        >>> layer = Layer(2, 2, activation="sigmoid", seed=0)
+        >>> layer.set_weights([[[0.15, 0.25], [0.2, 0.3]], [0.35, 0.35]])
+        >>> [n.get_weights() for n in layer.neurons]
+        [[[0.15, 0.2], 0.35], [[0.25, 0.3], 0.35]]
+        """
+        kernel = [[n.w[i].data for n in self.neurons] for i in range(self.nin)]
+        return [kernel, [n.b.data for n in self.neurons]]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Sets every weight and bias from ``[kernel, bias]`` as :meth:`get_weights` gives them.
+
+        Lists, tuples and arrays (NumPy's included) are read; every entry must be a finite
+        real number (bools are refused). Everything is checked before anything is changed, and
+        an error names the position, e.g. ``weights[0][1][2]``.
+
+        Raises:
+            TypeError: the structure is not ``[kernel, bias]``, or an entry is not a number.
+            ValueError: a shape differs from ``nin x nout`` / ``nout``, or a number is not
+                finite.
+        """
+        who = "Layer.set_weights"
+        items = _weights_list(weights, 2, who, f"[kernel, bias] ({self.nin} x {self.nout} "
+                              f"and {self.nout})")
+        values = _dense_weights(items, 0, self, who, "")
+        for p, v in zip(self._weights(), values, strict=True):
+            p.data = v
+
+    def _weights(self) -> list[Value]:
+        """Each neuron's weights and bias in turn (a weight shared by two neurons: twice)."""
+        return [p for n in self.neurons for p in n._wb]
+
     def to_torch(self) -> torch.nn.Sequential:
         """``Sequential(Linear(nin, nout), activation)`` in float64, with this layer's weights."""
         return dense_to_torch(self._dense(), "Layer.to_torch")
@@ -479,15 +581,23 @@ class Layer(Module):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
+OUTPUT_ACTIVATIONS: tuple[str | None, ...] = ("relu", "tanh", "sigmoid", "softmax", None)
+"""The accepted ``output_activation`` arguments of an :class:`MLP` (``None`` is linear)."""
+
+
 class MLP(Module):
-    """A multilayer perceptron: ``Layer``s of sizes ``nouts``, the last one linear.
+    """A multilayer perceptron: ``Layer``s of sizes ``nouts``.
 
     Args:
         nin: number of inputs.
         nouts: output size of each layer, e.g. ``[16, 16, 1]``.
-        activation: of every hidden layer; the output layer is always linear (its outputs are
-            scores or logits for the losses in :mod:`nn.losses`).
+        activation: of every hidden layer.
         seed: int, ``random.Random`` or ``None``; the same seed gives the same model.
+        output_activation: of the last layer: ``None`` (linear, the default: scores or logits
+            for the losses in :mod:`nn.losses`), ``"sigmoid"``, ``"tanh"``, ``"relu"``, or
+            ``"softmax"`` (the outputs become probabilities summing to 1, computed by
+            ``autograd.softmax``; needs at least two outputs). ``nn.losses.cross_entropy``
+            and ``binary_cross_entropy_with_logits`` take logits: use them with ``None``.
 
     Calling returns a ``Value`` when the last layer has one output, else a list; its declared
     type is ``Value | list[Value]`` because the output count is known only at run time. Where
@@ -504,31 +614,45 @@ class MLP(Module):
       337 parameters
     >>> model.named_parameters()[-1][0]
     'layers.2.neurons.0.b'
+    >>> probs = MLP(2, [4, 3], seed=0, output_activation="softmax")([0.5, -1.0])
+    >>> len(probs), round(sum(p.data for p in probs), 12)
+    (3, 1.0)
     """
 
     def __init__(
-        self, nin: int, nouts: Sequence[int], activation: str | None = "relu", seed: Seed = None
+        self, nin: int, nouts: Sequence[int], activation: str | None = "relu", seed: Seed = None,
+        output_activation: str | None = None,
     ) -> None:
-        self.nin = _check_count(nin, "MLP: nin")
+        self.nin = positive_int(nin, "MLP: nin")
         if not isinstance(nouts, (list, tuple)) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_check_count(n, f"MLP: nouts[{i}]") for i, n in enumerate(nouts)]
+        self.nouts = [positive_int(n, f"MLP: nouts[{i}]") for i, n in enumerate(nouts)]
         self.activation = _check_activation(activation, "MLP")
-        rng = _rng(seed, "MLP")
+        self.output_activation = _check_activation(
+            output_activation, "MLP", OUTPUT_ACTIVATIONS, "output_activation")
+        if self.output_activation == "softmax" and self.nouts[-1] < 2:
+            raise ValueError("MLP: output_activation='softmax' over one output is always 1.0; "
+                             "use 'sigmoid' for one probability, or give the last layer one "
+                             "output per class")
+        rng = seeded_random(seed, "MLP")
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
+        # The last Layer applies a per-neuron output activation itself; softmax, which reads
+        # every output, is applied by __call__ to the last Layer's linear outputs.
+        final = None if self.output_activation == "softmax" else self.output_activation
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation if i < last else None, rng)
+            Layer(sizes[i], sizes[i + 1], activation if i < last else final, rng)
             for i in range(len(self.nouts))
         ]
-        for name, p in self.named_parameters():
-            p.label = name
+        self.named_parameters()  # labels each parameter with its name (layers.0.neurons.1.w.0)
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
         """The output (a Value if the last layer has one output, else a list)."""
-        x = _check_inputs(x, self.nin, "MLP")
+        x = input_list(x, self.nin, "MLP")
         for layer in self.layers:
             x = layer._forward([*x, 1.0])
+        if self.output_activation == "softmax":
+            return softmax(x)
         return x[0] if len(x) == 1 else cast("list[Value]", x)
 
     def scalar(self, x: Sequence[Any]) -> Value:
@@ -553,19 +677,62 @@ class MLP(Module):
         """Same as calling: the model's output (for code written the PyTorch way)."""
         return self(x)
 
+    def get_weights(self) -> list[Any]:
+        """Each layer's ``[kernel, bias]`` (:meth:`Layer.get_weights`) one after another, as
+        Keras' ``Model.get_weights`` lists them: ``[kernel0, bias0, kernel1, bias1, ...]``.
+
+        A textbook network (two inputs, two sigmoid hidden units, two sigmoid outputs, weights
+        w1..w8 and one bias per layer) set in one call:
+
+        >>> net = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
+        >>> net.set_weights([
+        ...     [[0.15, 0.25], [0.20, 0.30]], [0.35, 0.35],   # w1 w3 / w2 w4, b1 (hidden)
+        ...     [[0.40, 0.50], [0.45, 0.55]], [0.60, 0.60],   # w5 w7 / w6 w8, b2 (output)
+        ... ])
+        >>> [round(v.data, 9) for v in net([0.05, 0.10])]
+        [0.75136507, 0.772928465]
+        """
+        return [item for layer in self.layers for item in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Sets every weight and bias from the list :meth:`get_weights` gives.
+
+        ``weights`` holds ``2 * len(nouts)`` items: for layer ``i``, its kernel (``weights[2i]``,
+        a row per input, a column per neuron) and its biases (``weights[2i + 1]``). Lists,
+        tuples and arrays are read; every entry must be a finite real number (bools are
+        refused). Everything is checked before anything is changed, and an error names the
+        position, e.g. ``weights[2][0][1]`` (layer 1's kernel, row 0, column 1).
+
+        Raises:
+            TypeError: the structure is not such a list, or an entry is not a real number.
+            ValueError: the number of items or a shape is wrong, or a number is not finite.
+        """
+        who = "MLP.set_weights"
+        shapes = ", ".join(f"{layer.nin}x{layer.nout} and {layer.nout}" for layer in self.layers)
+        items = _weights_list(weights, 2 * len(self.layers), who,
+                              f"a kernel and a bias per layer ({shapes})")
+        values = [v for i, layer in enumerate(self.layers)
+                  for v in _dense_weights(items, 2 * i, layer, who, f"layer {i}'s ")]
+        params = [p for layer in self.layers for p in layer._weights()]
+        for p, v in zip(params, values, strict=True):
+            p.data = v
+
     def to_torch(self) -> torch.nn.Sequential:
         """An equivalent float64 ``torch.nn.Sequential`` (PyTorch imported by this call).
 
         ``Linear`` layers with this model's weights, each hidden one followed by its activation
-        (``ReLU``, ``Tanh``, ``Sigmoid``); it maps ``[batch, nin]`` to ``[batch, nouts[-1]]``,
-        and ``model(x)`` equals row ``x`` of its output to rounding (1e-12).
+        (``ReLU``, ``Tanh``, ``Sigmoid``) and the last by the output activation (the same, or
+        ``Softmax(dim=-1)``) if any; it maps ``[batch, nin]`` to ``[batch, nouts[-1]]``, and
+        ``model(x)`` equals row ``x`` of its output to rounding (1e-12).
 
         Raises:
             ImportError: PyTorch is not installed (``pip install "valuegrad[torch]"``).
         """
-        return dense_to_torch(
-            [dense for layer in self.layers for dense in layer._dense()], "MLP.to_torch"
-        )
+        stack = [dense for layer in self.layers for dense in layer._dense()]
+        if self.output_activation == "softmax":
+            weights, biases, _ = stack[-1]
+            stack[-1] = (weights, biases, "softmax")
+        return dense_to_torch(stack, "MLP.to_torch")
 
     @classmethod
     def from_torch(cls, module: torch.nn.Module) -> MLP:
@@ -573,14 +740,15 @@ class MLP(Module):
 
         ``module`` is a ``torch.nn.Sequential`` as :meth:`to_torch` makes: ``Linear`` layers,
         each hidden one followed by the same activation (``ReLU``, ``Tanh`` or ``Sigmoid``) or
-        all by none, the last one by nothing; a single ``Linear`` is a one-layer MLP. A
-        ``Linear`` without bias gets zero biases.
+        all by none, the last one by nothing or by its output activation (one of those, or
+        ``Softmax(dim=-1)``); a single ``Linear`` is a one-layer MLP. A ``Linear`` without
+        bias gets zero biases.
 
         Raises:
             ImportError: PyTorch is not installed (``pip install "valuegrad[torch]"``).
             TypeError: ``module`` is not such a ``Sequential`` (or holds other layer kinds).
-            ValueError: the shapes do not chain, the hidden activations differ, the last
-                layer has an activation, or a weight is not finite.
+            ValueError: the shapes do not chain, the hidden activations differ or one is a
+                softmax, a softmax follows a one-output layer, or a weight is not finite.
         """
         who = f"{cls.__name__}.from_torch"
         stack = dense_from_torch(module, who)
@@ -588,13 +756,17 @@ class MLP(Module):
         if len(hidden) > 1:
             raise ValueError(f"{who}: the hidden layers use different activations "
                              f"({', '.join(sorted(map(str, hidden)))}); an MLP uses one")
-        last = stack[-1][2]
-        if last is not None:
-            raise ValueError(f"{who}: the module ends with a {last} activation, but an MLP's "
-                             "last layer is linear (drop it and apply it to the outputs)")
+        if "softmax" in hidden:
+            raise ValueError(f"{who}: a hidden layer ends with a Softmax; an MLP's hidden "
+                             "layers use ReLU, Tanh, Sigmoid or nothing (nn.Sequential.from_torch "
+                             "reads any order)")
         activation = hidden.pop() if hidden else None
         nouts = [len(weights) for weights, _, _ in stack]
-        model = cls(len(stack[0][0][0]), nouts, activation=activation, seed=0)
+        try:
+            model = cls(len(stack[0][0][0]), nouts, activation=activation, seed=0,
+                        output_activation=stack[-1][2])
+        except ValueError as exc:  # softmax over one output
+            raise ValueError(f"{who}: {exc}") from None
         for layer, (weights, biases, _) in zip(model.layers, stack, strict=True):
             for neuron, row, bias in zip(layer.neurons, weights, biases, strict=True):
                 for w, x in zip(neuron.w, row, strict=True):
@@ -603,7 +775,10 @@ class MLP(Module):
         return model
 
     def __repr__(self) -> str:
-        lines = [f"MLP({self.nin}, {self.nouts}, activation={self.activation!r})"]
+        head = f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}"
+        if self.output_activation is not None:
+            head += f", output_activation={self.output_activation!r}"
+        lines = [head + ")"]
         lines += [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
         lines.append(f"  {len(self.parameters())} parameters")
         return "\n".join(lines)

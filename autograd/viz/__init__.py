@@ -19,7 +19,7 @@ from .draw import DEFAULT_MAX_NODES, draw_dot
 from .drawing import Drawing
 from .labels import LABEL_LIMIT
 from .model import draw_model
-from .page import to_html
+from .page import HtmlPage, to_html
 from .render import (
     DEFAULT_TIMEOUT,
     RendererNotFoundError,
@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "LABEL_LIMIT",
     "Drawing",
+    "HtmlPage",
     "RenderError",
     "RenderTimeoutError",
     "RendererNotFoundError",

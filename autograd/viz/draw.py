@@ -10,10 +10,12 @@ user string in a statement goes through :func:`~autograd.viz.labels.escape` firs
 from __future__ import annotations
 
 import math
+import sys
+import warnings
 from typing import Any
 
 from ..node import Value
-from .collapse import Unit, find_layers
+from .collapse import Unit, find_layers, no_neuron_message
 from .drawing import Drawing
 from .labels import (
     CUT_STYLE,
@@ -63,8 +65,8 @@ def draw_dot(
 
     Args:
         root: the Value whose graph is drawn; or an ``nn`` model (``MLP``, ``Layer``,
-            ``Neuron``), whose layers, sizes and activations are drawn (see
-            :func:`draw_model`).
+            ``Neuron``, ``Linear``, or a ``Sequential`` of these and activation modules),
+            whose layers, sizes and activations are drawn (see :func:`draw_model`).
         rankdir: layout direction: ``"LR"`` (left to right), ``"RL"``, ``"TB"`` or ``"BT"``.
         show_grad: show each Value's ``.grad`` (a Value grad, after
             ``backward(create_graph=True)``, shows its data).
@@ -73,10 +75,12 @@ def draw_dot(
             nearest the root (fewest ops away, ties in argument order) are kept, and one
             dashed node says how many were left out, with a dashed edge to every op that
             lost an argument.
-        collapse: ``"neuron"`` draws each neuron (a ``dot`` of weights and inputs, with its
-            activation) as one node, its weights inside it; ``"layer"`` also groups the
-            neurons reading the same inputs into one cluster per layer, with one edge
-            between consecutive layers. See :mod:`autograd.viz.collapse`.
+        collapse: ``"neuron"`` draws each neuron (a weighted sum of inputs plus a bias, as
+            ``nn``'s ``dot`` or written by hand with ``*`` and ``+``, with its activation)
+            as one node, its weights inside it; ``"layer"`` also groups the neurons reading
+            the same inputs into one cluster per layer, with one edge between consecutive
+            layers. When no neuron is found, a warning says why and every Value is drawn.
+            See :mod:`autograd.viz.collapse`.
         shade: fill each node by its gradient magnitude (white at 0, amber at the largest
             drawn ``|grad|``, grey for NaN) instead of by kind; the outline keeps the kind.
             ``None``: shade collapsed drawings only.
@@ -106,6 +110,8 @@ def draw_dot(
         shade = collapse is not None
 
     chosen = select(root, limit, collapse is not None)
+    if collapse is not None and not chosen.units:
+        warnings.warn(no_neuron_message(collapse, chosen.rejected), stacklevel=_caller_level())
     g = _empty_drawing(rankdir, collapse)
     g.values_drawn = len(chosen.order)
     g.values_omitted = chosen.total - len(chosen.order)
@@ -117,6 +123,17 @@ def draw_dot(
     writer.write_cut(limit)
     g.body.extend(writer.body)
     return g
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside this
+    package (the user's ``draw_dot`` or ``to_html`` call)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_globals["__name__"].startswith(__package__):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _check_max_nodes(max_nodes: float | None) -> float:
@@ -264,20 +281,23 @@ class _Writer:
 
     def write_op(self, node: Value) -> None:
         """The op that made ``node``: an oval with an edge from each argument drawn, one to
-        ``node``, and a place in the cut's targets when an argument was not drawn."""
+        ``node``, and a place in the cut's targets when an argument was not drawn. Its
+        ``inputs`` (in ``Drawing.nodes``) name the node each edge comes from, one per Value
+        argument in order (None for one not drawn)."""
         name = self.names[node]
         op_name = f"{name}_op"
         self.body.append(f'\t{op_name} [label="{escape(op_label(node))}" {OP_STYLE}]\n')
-        self.g.nodes[op_name] = {**_info("op", node), "of": name}
-        lost = 0
+        inputs: list[str | None] = []  # the node each Value argument's edge comes from
+        self.g.nodes[op_name] = {**_info("op", node), "of": name, "inputs": inputs}
         for parent in node.parents:
             if parent in self.chosen.kept:
                 source = self.source_of(parent, node)
                 self.body.append(f"\t{source} -> {op_name}\n")
                 self.g.edges.append((source, op_name))
+                inputs.append(source)
             else:
-                lost += 1
-        if lost:
+                inputs.append(None)
+        if None in inputs:
             self.cut_targets.append(op_name)
         self.body.append(f"\t{op_name} -> {name}\n")
         self.g.edges.append((op_name, name))
@@ -287,7 +307,8 @@ class _Writer:
         with an edge from each input drawn outside it."""
         name = self.names[node]
         kind = self.kind_of(node)
-        self.g.node_of[unit.dot] = name
+        for inner in unit.inner:
+            self.g.node_of[inner] = name
         info = {**_info("neuron", node), "activation": unit.activation or "linear",
                 "inputs": len(unit.inputs), "weights": len(unit.weights)}
         fields = self.neuron_fields(node, unit, info)

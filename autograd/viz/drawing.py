@@ -34,10 +34,12 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types:
         values_drawn: how many nodes standing for Values the drawing shows (a collapsed
             neuron counts once).
         values_omitted: how many were cut by ``max_nodes``.
-        node_of: the DOT node showing each drawn Value (a collapsed neuron's dot and output
-            both map to the neuron's node).
+        node_of: the DOT node showing each drawn Value; the nodes merged into a collapsed
+            neuron (its weighted sum's nodes) map to the neuron's node too, after its output.
         nodes: DOT node name -> what it shows (``kind``, ``op``, ``label``, ``data``,
-            ``grad``), for pages that explain the picture (:func:`autograd.viz.to_html`).
+            ``grad``; an op node also the Value node it makes, ``of``, and where each Value
+            argument's edge comes from, ``inputs``), for pages that explain the picture
+            (:func:`autograd.viz.to_html`).
         edges: the data flow between DOT nodes as ``(tail, head)`` names, including the links
             a collapsed drawing summarises into one edge.
         root_name: the DOT node of the output.

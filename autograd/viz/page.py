@@ -1,13 +1,16 @@
 """One self-contained HTML page to explore a computation graph: :func:`to_html`.
 
 The page holds everything inline (the SVG, the style, the script) and loads nothing, so it
-works offline, from an e-mail attachment or a CI artifact. Its script is ``page.js`` and its
-style ``page.css``, files of this package read with ``importlib.resources``.
+works offline, from an e-mail attachment, a CI artifact or a notebook's output (an
+:class:`HtmlPage` shows itself in a sandboxed frame). Its script is ``page.js`` and its style
+``page.css``, files of this package read with ``importlib.resources``. What it says about the
+chain rule (each Value's line, each edge's local derivative) comes from
+:mod:`autograd.explain`, and so from the engine's own numbers and the op table's formulas.
 
 Labels are user text and the page is HTML, so nothing user-made is pasted into markup: the
 SVG comes from Graphviz, which writes text as XML character data with ``<``, ``>`` and ``&``
 escaped (and :mod:`autograd.viz.labels` has escaped it for DOT before); the facts the script
-reads (labels, numbers) travel in a ``<script type="application/json">`` block with every
+reads (labels, numbers, names, formulas) travel in a ``<script type="application/json">`` block with every
 ``<``, ``>`` and ``&`` written as a JSON ``\\u`` escape, so no ``</script>`` can close it; and
 the script puts them on screen with ``textContent`` only. A Content-Security-Policy allows no
 script but ours (by its hash) and no network access at all.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import math
 import os
@@ -24,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 from ..backprop import topological_order
+from ..explain import local_formula, name_of, node_lines
 from ..node import Value
 from .draw import draw_dot
 from .drawing import Drawing
@@ -31,7 +36,7 @@ from .files import write_atomic
 from .render import DEFAULT_TIMEOUT
 from .svg import to_svg
 
-__all__ = ["to_html"]
+__all__ = ["FRAME_HEIGHT", "STEP_ORDERS", "HtmlPage", "to_html"]
 
 
 def _asset(name: str) -> str:
@@ -63,29 +68,64 @@ def _svg_element(svg: str) -> str:
     return svg[svg.index("<svg"):]
 
 
+#: The orders the "Step" button can play the backward pass in (``to_html``'s ``step_order``).
+STEP_ORDERS = ("layers", "engine")
+
+#: Height of the frame a page displays in inline in Jupyter (the page pans and zooms inside).
+FRAME_HEIGHT = 600
+
+
+class HtmlPage(str):
+    """An HTML document (a ``str``: write it, search it) that displays itself in Jupyter.
+
+    A notebook shows it in an ``<iframe>`` whose ``srcdoc`` holds the whole page, escaped:
+    the page's own Content-Security-Policy and script come with it, it loads nothing, and its
+    ``sandbox`` keeps it from reaching the notebook.
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        """The page in a sandboxed frame, for Jupyter's inline display."""
+        return (f'<iframe srcdoc="{html.escape(self, quote=True)}" sandbox="allow-scripts" '
+                f'title="valuegrad: computation graph" style="width: 100%; '
+                f'height: {FRAME_HEIGHT}px; border: 1px solid #e0e0e0"></iframe>')
+
+    def __repr__(self) -> str:
+        return f"<HtmlPage: {len(self):,} characters>"
+
+
 def to_html(
     root: Any,
     path: str | os.PathLike[str] | None = None,
     *,
+    step_order: str = "layers",
     timeout: float = DEFAULT_TIMEOUT,
     **draw_options: Any,
-) -> str:
+) -> HtmlPage:
     """An interactive page of the graph that produced ``root``, as one HTML document.
 
-    Hovering a node shows its op, label, data and grad; clicking one highlights its paths to
-    the output; the "Step" button plays the backward pass in the engine's own order (the
-    reverse of :func:`autograd.topological_order`, from the root), revealing each
-    node's gradient as the chain rule reaches it. Collapsed drawings work too.
+    Drag to pan; zoom with the wheel, the + and - buttons or keys; "Fit" (or 0) shows the
+    whole graph. A graph too big to read whole opens at a readable size around its output.
+    Hovering a node shows its op, label, data, grad and chain-rule line; hovering an edge into
+    an op shows that op's local derivative (the op table's formula, and its value); clicking a
+    node highlights its paths to the output. The "Step" button plays the backward pass, one
+    drawn Value at a time, revealing its gradient, bringing it into view and showing its
+    chain-rule line (:func:`autograd.explain.node_lines`). Collapsed drawings work too.
 
     Args:
         root: the output Value (or an ``nn`` model, drawn as its architecture; no steps).
         path: where to write the page (UTF-8, atomically), if anywhere.
+        step_order: ``"layers"``: layer by layer back from the output, as a textbook does
+            (a node comes after all of its consumers, grouped by its longest distance from
+            the output, ties in the order the graph was built); ``"engine"``: the order of
+            the engine's backward pass (the reverse of :func:`autograd.topological_order`).
         timeout: seconds the layout may take (see :func:`autograd.viz.to_svg`).
         **draw_options: passed to :func:`autograd.viz.draw_dot` (``collapse``,
             ``max_nodes``, ``rankdir``, ``show_grad``, ``shade``, ``params``).
 
     Returns:
-        The HTML text.
+        The HTML text, as an :class:`HtmlPage` (a ``str`` that Jupyter displays inline).
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -94,30 +134,79 @@ def to_html(
     ...     "<svg")[0].replace("http-equiv", "")
     True
     """
+    if step_order not in STEP_ORDERS:
+        raise ValueError(f"step_order must be 'layers' or 'engine'; got {step_order!r}")
     drawing = draw_dot(root, **draw_options)
     svg = _svg_element(to_svg(drawing, timeout=timeout))
+    nodes = {name: _plain(info) for name, info in drawing.nodes.items()}
+    if isinstance(root, Value):
+        _explain(root, drawing, nodes)
     facts = {
-        "nodes": {name: _plain(info) for name, info in drawing.nodes.items()},
+        "nodes": nodes,
         "edges": drawing.edges,
         "root": drawing.root_name,
-        "steps": _backward_steps(root, drawing),
+        "steps": _backward_steps(root, drawing, step_order),
+        "order": step_order,
     }
-    page = _document(svg, facts)
+    page = HtmlPage(_document(svg, facts))
     if path is not None:
         write_atomic(path, page)
     return page
 
 
-def _backward_steps(root: Any, drawing: Drawing) -> list[str]:
-    """The drawn nodes in the order backward reaches them (each once): the "Step" button's
-    script; empty for a model's architecture."""
-    steps: list[str] = []
-    if isinstance(root, Value):
-        for node in reversed(topological_order(root)):
-            name = drawing.node_of.get(node)
-            if name is not None and name not in steps:
-                steps.append(name)
-    return steps
+def _shown_values(drawing: Drawing) -> dict[str, Value]:
+    """The Value each drawn node shows (a collapsed neuron: its output, which ``node_of``
+    lists before the nodes merged into it)."""
+    shown: dict[str, Value] = {}
+    for value, name in drawing.node_of.items():
+        shown.setdefault(name, value)
+    return shown
+
+
+def _layer_order(root: Value) -> list[Value]:
+    """Every node reaching ``root``, layer by layer back from it: by the longest path from
+    ``root`` (so each node comes after all of its consumers), ties in topological order."""
+    forward = topological_order(root)
+    distance = {root: 0}
+    for node in reversed(forward):  # each node after all of its consumers
+        for parent in node.parents:
+            distance[parent] = max(distance.get(parent, 0), distance[node] + 1)
+    return sorted(forward, key=distance.__getitem__)  # stable: ties keep topological order
+
+
+def _backward_steps(root: Any, drawing: Drawing, step_order: str) -> list[str]:
+    """The drawn nodes in the order "Step" reveals them (each once); empty for a model's
+    architecture."""
+    if not isinstance(root, Value):
+        return []
+    nodes = _layer_order(root) if step_order == "layers" else reversed(topological_order(root))
+    steps: dict[str, None] = {}  # an ordered set
+    for node in nodes:
+        name = drawing.node_of.get(node)
+        if name is not None:
+            steps.setdefault(name)
+    return list(steps)
+
+
+def _explain(root: Value, drawing: Drawing, nodes: dict[str, dict[str, Any]]) -> None:
+    """Adds what :mod:`autograd.explain` says to the page's facts: each drawn Value's name and
+    chain-rule line, and each op node's local derivative per drawn argument (the op table's
+    formula, and the value the forward pass stored)."""
+    lines = node_lines(root)
+    shown = _shown_values(drawing)
+    for name, value in shown.items():
+        nodes[name]["name"] = name_of(value)
+        nodes[name]["explain"] = lines[value]
+    for info in nodes.values():
+        if info["kind"] != "op":
+            continue
+        value = shown[info["of"]]
+        positions = [i for i, a in enumerate(value.arguments) if isinstance(a, Value)]
+        info["args"] = [
+            {"from": source, "formula": local_formula(value, i), "value": _plain(d)}
+            for source, i, d in zip(info["inputs"], positions, value.local_grads, strict=True)
+            if source is not None
+        ]
 
 
 def _document(svg: str, facts: dict[str, Any]) -> str:
@@ -136,7 +225,14 @@ def _document(svg: str, facts: dict[str, Any]) -> str:
         "<header><h1>Computation graph</h1>",
         '<button id="step" type="button">Step</button>',
         '<button id="reset" type="button">Reset</button>',
-        '<span id="status" role="status"></span></header>\n',
+        '<span class="zoom" role="group" aria-label="Zoom">',
+        '<button id="zoom-out" type="button" title="Zoom out (-)" aria-label="Zoom out">\u2212'
+        + "</button>",
+        '<span id="zoom" aria-live="polite"></span>',
+        '<button id="zoom-in" type="button" title="Zoom in (+)" aria-label="Zoom in">+</button>',
+        '<button id="fit" type="button" title="Show the whole graph (0)">Fit</button></span>',
+        '<span class="hint" id="hint">drag to move; wheel, + and \u2212 zoom; 0 fits; 1 is 100%</span>',
+        '<p id="status" role="status"></p></header>\n',
         f'<main id="graph">\n{svg}</main>\n',
         '<div id="tooltip" hidden></div>\n',
         f'<script type="application/json" id="graph-data">{_json_for_script(facts)}</script>\n',

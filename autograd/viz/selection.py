@@ -101,6 +101,8 @@ class Selection:
         units: the collapsed neurons, by the Value standing for each (empty uncollapsed).
         inputs_of: a drawn node's inputs: a Value's parents, a neuron's inputs and the
             weights drawn outside it.
+        rejected: why activations were not taken for neurons (see
+            :class:`~autograd.viz.collapse.Neurons`).
     """
 
     order: list[Value]
@@ -109,6 +111,7 @@ class Selection:
     far: set[tuple[Value, Value]]
     units: dict[Value, Unit]
     inputs_of: Inputs
+    rejected: list[str]
 
 
 def _arguments(node: Value) -> tuple[Any, ...]:
@@ -121,10 +124,13 @@ def select(root: Value, limit: float, collapse: bool) -> Selection:
     into one node each when ``collapse``."""
     units: dict[Value, Unit] = {}
     hidden: set[Value] = set()
+    rejected: list[str] = []
     if collapse:
-        units, hidden = find_neurons(topological_order(root), _arguments)
+        found = find_neurons(topological_order(root), _arguments)
+        units, hidden, rejected = found.units, found.hidden, found.rejected
     unit_inputs = {
-        out: unit.input_values() + [w for w in unit.weights if w not in hidden]
+        out: list(dict.fromkeys(
+            unit.input_values() + [w for w in unit.weights if w not in hidden]))
         for out, unit in units.items()
     }
 
@@ -135,4 +141,4 @@ def select(root: Value, limit: float, collapse: bool) -> Selection:
     kept, total = _nearest(root, limit, inputs_of)
     order = _drawing_order(root, kept, inputs_of)
     far = _far_uses(order, kept, inputs_of)
-    return Selection(order, kept, total, far, units, inputs_of)
+    return Selection(order, kept, total, far, units, inputs_of, rejected)

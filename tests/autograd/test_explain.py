@@ -367,6 +367,17 @@ def test_html_escapes_labels():
     assert '<script>alert("x")</script>' in str(explain(out, x))
 
 
+def test_a_label_reassigned_to_a_non_string_reads_as_its_str():
+    """``.label`` is a plain attribute (viz draws a number or an object as its str()); the
+    explanation names such a node the same way instead of failing."""
+    a = Value(2.0, label="a")
+    a.label = 42
+    y = a * 3.0
+    y.label = 1.5
+    assert name_of(a) == "42" and name_of(a * 3.0) == "42 * 3.0"
+    assert node_lines(y)[a].startswith("d1.5/d42 = ")
+
+
 def test_nary_ops_show_the_tables_formula():
     a, b, c, d = (Value(float(k), label=n) for k, n in zip([1, 2, 3, 4], "abcd", strict=True))
     s = autograd.sum([a, b, c])

@@ -964,10 +964,7 @@ def test_to_html_is_self_contained_and_allows_only_its_own_script(no_system_dot:
     assert f"script-src 'sha256-{digest}'" in page and "default-src 'none'" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", rest)  # nothing loaded
     data = json.loads(facts)
-    topo = topological_order(out)
-    drawing = draw_dot(out)
-    assert data["steps"] == [drawing.node_of[n] for n in reversed(topo)]
-    assert data["root"] == drawing.root_name and len(data["nodes"]) == 15
+    assert data["root"] == draw_dot(out).root_name and len(data["nodes"]) == 15
 
 
 def test_to_html_carries_nan_and_infinite_numbers(no_system_dot: None) -> None:
@@ -981,3 +978,83 @@ def test_to_html_carries_nan_and_infinite_numbers(no_system_dot: None) -> None:
     data = json.loads(_page_parts(to_html(y))[0])
     assert data["nodes"]["v0"]["data"] == "Infinity"
     assert data["nodes"]["v1"]["data"] == "NaN" and data["nodes"]["v1"]["grad"] == "-Infinity"
+
+
+def test_to_html_step_orders(no_system_dot: None) -> None:
+    """"engine": the reverse of the engine's topological order; "layers" (the default): back
+    from the output layer by layer, each node after all of its consumers (the longest path
+    from the output, ties in the order the graph was built)."""
+    import json
+
+    from autograd.viz import to_html
+
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.label = "c"
+    d = c + a  # a is read by d (1 op from the output) and by c (2 ops)
+    d.label = "d"
+    e = d * b
+    e.label = "e"
+    e.backward()
+    drawing = draw_dot(e)
+
+    def steps(**options: str) -> list[str]:
+        names = json.loads(_page_parts(to_html(e, **options))[0])["steps"]
+        return [drawing.nodes[n]["label"] for n in names]
+
+    assert steps(step_order="engine") == [
+        drawing.nodes[drawing.node_of[n]]["label"] for n in reversed(topological_order(e))]
+    # e; d; c; then a and b: both are read by e or d too, but wait for c, three ops from the
+    # output; they come in the order the graph was built (a * b).
+    assert steps() == steps(step_order="layers") == ["e", "d", "c", "a", "b"]
+    with pytest.raises(ValueError, match="step_order must be 'layers' or 'engine'"):
+        to_html(e, step_order="textbook")
+
+
+def test_to_html_carries_each_edges_local_derivative_and_each_steps_chain_rule(
+        no_system_dot: None) -> None:
+    """What explain says, per drawn Value (its name and chain-rule line) and per edge into an
+    op (the op table's formula and the local derivative the forward pass stored), cut edges
+    and constants left out."""
+    import json
+
+    from autograd.explain import local_formula, name_of, node_lines
+    from autograd.viz import to_html
+
+    x = Value(2.0, label="x")
+    y = x ** x  # two edges from x: d/dbase = x * x ** (x - 1) = 4, d/dexponent = x ** x ln x
+    y.label = "y"
+    z = 3.0 - y  # a constant first: the Value is argument 1
+    z.label = "z"
+    z.backward()
+    data = json.loads(_page_parts(to_html(z))[0])
+    drawing = draw_dot(z)
+    lines = node_lines(z)
+    for value in (x, y, z):
+        info = data["nodes"][drawing.node_of[value]]
+        assert info["explain"] == lines[value] and info["name"] == name_of(value)
+    pow_args = data["nodes"][drawing.node_of[y] + "_op"]["args"]
+    assert [a["from"] for a in pow_args] == [drawing.node_of[x]] * 2
+    assert [a["value"] for a in pow_args] == pytest.approx([4.0, 4.0 * math.log(2.0)])
+    assert [a["formula"] for a in pow_args] == [local_formula(y, 0), local_formula(y, 1)]
+    [sub_arg] = data["nodes"][drawing.node_of[z] + "_op"]["args"]
+    assert (sub_arg["formula"], sub_arg["value"]) == (local_formula(z, 1), -1.0)
+    # Cut by max_nodes: the op keeps no derivative for the argument not drawn.
+    cut = json.loads(_page_parts(to_html(z, max_nodes=2))[0])
+    assert cut["nodes"][draw_dot(z, max_nodes=2).node_of[y] + "_op"]["args"] == []
+
+
+def test_to_html_returns_a_page_jupyter_displays_in_a_sandboxed_frame(no_system_dot: None) -> None:
+    import html
+
+    from autograd.viz import HtmlPage, to_html
+
+    x = Value(1.0, label='"</iframe><script>alert(1)</script>&')
+    page = to_html(x * 2)
+    assert isinstance(page, HtmlPage) and isinstance(page, str)
+    assert repr(page) == f"<HtmlPage: {len(page):,} characters>"
+    frame = page._repr_html_()
+    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" ([^<>]*)></iframe>', frame)
+    assert m is not None, frame[:200]
+    assert html.unescape(m.group(1)) == page
+    assert "<" not in m.group(1) and ">" not in m.group(1)

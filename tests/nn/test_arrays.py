@@ -85,7 +85,7 @@ def test_float_and_bool_class_indices_are_refused_like_torch():
 def test_accuracy_takes_arrays():
     assert accuracy(np.array([0.3, -1.2, 2.0]), np.array([1, 0, 0])) == 2 / 3
     assert accuracy(np.array([[0.1, 0.9], [2.0, -1.0]]), np.array([1, 1], dtype=np.int64)) == 0.5
-    with pytest.raises(TypeError, match="label 0 must be a real number"):
+    with pytest.raises(TypeError, match="label 0 must be a number or a non-empty row of numbers, got bool"):
         accuracy([0.5], np.array([True]))
 
 

@@ -190,6 +190,60 @@ def test_cross_entropy_checks_rows_and_targets():
         cross_entropy([], [])
 
 
+def test_cross_entropy_given_softmax_outputs_warns_once_that_it_takes_logits():
+    import warnings
+
+    from autograd import softmax
+    from nn import MLP, Sequential, Softmax
+
+    rows = [softmax(values(0, 1, 2)), softmax(values(2, 0, -1)), softmax(values(1, 1, 1))]
+    with pytest.warns(UserWarning) as caught:
+        loss = cross_entropy(rows, [0, 1, 2])
+    assert len(caught) == 1  # once per call, not per row
+    text = str(caught[0].message)
+    assert text.startswith("cross_entropy takes logits") and "row 0 is the output of a softmax" \
+        in text and "output_activation=None" in text
+    assert caught[0].filename == __file__  # points at the caller
+    # Only a warning: the loss is that of the same numbers as logits (row 2: log 3, uniform).
+    plain = [[v.data for v in r] for r in rows]
+    assert loss.data == cross_entropy(plain, [0, 1, 2]).data
+    assert plain[2] == pytest.approx([1 / 3] * 3, rel=1e-15)
+    later = [values(0, 1), softmax(values(3, 1))]  # a softmax row after a row of logits
+    with pytest.warns(UserWarning, match="row 1 is the output of a softmax"):
+        cross_entropy(later, [0, 1])
+    model = MLP(2, [3, 3], seed=0, output_activation="softmax")
+    with pytest.warns(UserWarning, match="cross_entropy takes logits"):
+        cross_entropy([model([0.5, 1.0])], [1])
+    net = Sequential(MLP(2, [3, 3], seed=0), Softmax())
+    with pytest.warns(UserWarning, match="cross_entropy takes logits"):
+        cross_entropy([net([0.5, 1.0])], [1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # logits, and look-alikes that are no softmax: silent
+        cross_entropy([values(0, 1, 2), MLP(2, [3, 3], seed=0)([0.5, 1.0])], [0, 1])
+        cross_entropy([[v.exp() for v in values(0, 1)]], [0])  # exp of leaves
+        a, b = softmax(values(0, 1)), softmax(values(1, 0))
+        cross_entropy([[a[0], b[1]]], [0])  # two softmaxes' entries: not one row's
+
+
+def test_bce_with_logits_given_sigmoid_outputs_warns_once():
+    import warnings
+
+    from nn import MLP
+
+    with pytest.warns(UserWarning) as caught:
+        binary_cross_entropy_with_logits([Value(0.5), Value(-1.0).sigmoid(),
+                                          Value(2.0).sigmoid()], [1, 0, 1])
+    assert len(caught) == 1
+    assert "binary_cross_entropy_with_logits takes logits" in str(caught[0].message)
+    assert "logit 1 is the output of a sigmoid" in str(caught[0].message)
+    model = MLP(2, [3, 1], seed=0, output_activation="sigmoid")
+    with pytest.warns(UserWarning, match="takes logits"):
+        binary_cross_entropy_with_logits([model([0.5, 1.0])], [1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        binary_cross_entropy_with_logits([MLP(2, [3, 1], seed=0)([0.5, 1.0]), 0.3], [1, 0])
+
+
 # -- shared checks and gradients vs finite differences --------------------------------------------
 
 

@@ -204,6 +204,62 @@ def test_parameter_labels_are_their_names():
     assert all(p.label == name for name, p in model.named_parameters())
 
 
+@pytest.mark.parametrize("make", [lambda: Neuron(3, seed=0), lambda: Layer(3, 4, seed=0),
+                                  lambda: MLP(3, [4, 2], seed=0)],
+                         ids=["neuron", "layer", "mlp"])
+def test_every_module_labels_its_parameters_with_their_names_when_built(make):
+    model = make()
+    labels = [p.label for p in model.parameters()]  # read before listing names again
+    assert labels == [name for name, _ in model.named_parameters()]
+    assert len(set(labels)) == len(labels)  # a drawing tells every weight apart
+
+
+def test_a_layer_s_neurons_are_labelled_apart():
+    layer = Layer(2, 2, seed=0)
+    assert [p.label for p in layer.neurons[1].parameters()] == [
+        "neurons.1.w.0", "neurons.1.w.1", "neurons.1.b"]
+    assert Neuron(2, seed=0).w[1].label == "w.1"
+
+
+def test_models_inside_user_modules_take_the_longer_names_when_listed():
+    class Net(Module):
+        def __init__(self):
+            self.body = MLP(2, [3, 2], seed=0)
+            self.head = Layer(2, 1, seed=1)
+            self.scale = Value(2.0)               # no label: takes its name
+            self.shift = Value(0.5, label="beta")  # a label of the user's own: kept
+
+        def forward(self, x):
+            return [v * self.scale + self.shift for v in self.head(self.body(x))]
+
+    net = Net()
+    body_w = net.body.layers[0].neurons[0].w[0]
+    assert body_w.label == "layers.0.neurons.0.w.0"  # built: the MLP's name for it
+    names = dict(net.named_parameters())
+    assert body_w.label == "body.layers.0.neurons.0.w.0"
+    assert names["head.neurons.0.b"].label == "head.neurons.0.b"
+    assert net.scale.label == "scale" and net.shift.label == "beta"
+    net.body.parameters()  # listing an inner module again does not shorten the names
+    assert body_w.label == "body.layers.0.neurons.0.w.0"
+    labels = [p.label for p in net.parameters() if p is not net.shift]
+    assert labels == [n for n, p in net.named_parameters() if p is not net.shift]
+
+
+def test_labelled_parameters_still_compile_and_draw():
+    from autograd import jit
+    from autograd.viz import draw_dot
+
+    layer = Layer(2, 3, activation="tanh", seed=0)
+    for p in layer.parameters():
+        p.data += 0.25  # nonzero biases
+    f = jit(lambda a, b: sum(layer([a, b]), 0.0))
+    expected = sum(layer([0.3, -0.7]), 0.0)
+    assert f(0.3, -0.7) == pytest.approx(expected.data, abs=1e-15)
+    source = draw_dot(expected).source
+    drawn = [p.label for p in layer.parameters() if f'label="{{{p.label}|data' in source]
+    assert drawn == [name for name, _ in layer.named_parameters()]
+
+
 def test_user_modules_are_walked_and_shared_parameters_listed_once():
     class Tied(Module):
         def __init__(self):
@@ -675,3 +731,186 @@ def test_to_torch_without_torch_names_the_extra(monkeypatch):
         MLP.from_torch(object())
     with pytest.raises(NotImplementedError, match="_Forward has no PyTorch equivalent"):
         _Forward().to_torch()
+
+
+# -- textbook networks: output activations, weights as plain numbers (issue 20) ---------------
+
+# Matt Mazur, "A Step by Step Backpropagation Example" (2015): inputs 0.05, 0.10; two sigmoid
+# hidden units, two sigmoid outputs; w1..w8 = 0.15 .. 0.55 and one bias per layer (0.35, 0.60),
+# as Keras kernels (a row per input, a column per unit) and biases.
+MAZUR = [[[0.15, 0.25], [0.20, 0.30]], [0.35, 0.35],
+         [[0.40, 0.50], [0.45, 0.55]], [0.60, 0.60]]
+
+
+def test_the_textbook_network_computes_the_published_numbers():
+    from nn import SGD, losses
+
+    net = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
+    net.set_weights(MAZUR)
+    out = net([0.05, 0.10])
+    assert [v.data for v in out] == pytest.approx([0.75136507, 0.772928465], abs=1e-9)
+    loss = losses.mse(out, [0.01, 0.99])  # the mean over two outputs: sum of (t - o)^2 / 2
+    assert loss.data == pytest.approx(0.298371109, abs=1e-9)
+    loss.backward()
+    SGD(net.parameters(), lr=0.5).step()
+    k0, _, k1, _ = net.get_weights()  # (the example leaves the biases as they were)
+    w5_w8 = [k1[0][0], k1[1][0], k1[0][1], k1[1][1]]
+    assert w5_w8 == pytest.approx([0.35891648, 0.408666186, 0.511301270, 0.561370121], abs=1e-8)
+    w1_w4 = [k0[0][0], k0[1][0], k0[0][1], k0[1][1]]
+    assert w1_w4 == pytest.approx([0.149780716, 0.19956143, 0.24975114, 0.29950229], abs=1e-8)
+
+
+def test_kernels_are_keras_layout_and_an_mlp_lists_its_layers_in_turn():
+    model = MLP(3, [4, 2], seed=0)
+    for p in model.parameters():
+        p.data += 0.5  # nonzero biases
+    for layer in model.layers:
+        kernel, bias = layer.get_weights()
+        assert kernel == [[n.w[i].data for n in layer.neurons] for i in range(layer.nin)]
+        assert len(kernel) == layer.nin and len(kernel[0]) == layer.nout  # nin x nout
+        assert bias == [n.b.data for n in layer.neurons]
+    assert model.get_weights() == [*model.layers[0].get_weights(), *model.layers[1].get_weights()]
+    neuron = model.layers[1].neurons[1]
+    assert neuron.get_weights() == [[w.data for w in neuron.w], neuron.b.data]
+
+
+@pytest.mark.parametrize("make", [lambda s: Neuron(3, seed=s), lambda s: Layer(3, 4, seed=s),
+                                  lambda s: MLP(3, [5, 4, 2], seed=s),
+                                  lambda s: MLP(3, [4, 3], seed=s, output_activation="softmax")],
+                         ids=["neuron", "layer", "mlp", "softmax-mlp"])
+def test_get_weights_then_set_weights_is_exact(make):
+    src, dst = make(1), make(2)
+    for p in src.parameters():
+        p.data = random.choice([1e-310, -0.0, 0.1 + 0.2, math.pi, -7.5]) * random.random()
+    assert dst.state_dict() != src.state_dict()
+    dst.set_weights(src.get_weights())
+    assert [p.data.hex() for p in dst.parameters()] == [p.data.hex() for p in src.parameters()]
+
+
+def test_set_weights_reads_tuples_and_arrays_and_stores_floats():
+    np = pytest.importorskip("numpy")
+    from fractions import Fraction
+
+    layer = Layer(2, 3, seed=0)
+    layer.set_weights((np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float32),
+                       (Fraction(1, 4), np.int64(-1), 0)))
+    assert layer.get_weights() == [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [0.25, -1.0, 0.0]]
+    assert all(type(p.data) is float for p in layer.parameters())
+    assert [w.data for w in layer.neurons[2].w] == [3.0, 6.0]  # kernel column = a neuron
+
+
+def _bad_weights():
+    nan = math.nan
+    good = [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [0.1, 0.2, 0.3], [[1.0], [2.0], [3.0]], [0.5]]
+
+    def edit(path, value):
+        w = json.loads(json.dumps(good))
+        target = w
+        for k in path[:-1]:
+            target = target[k]
+        target[path[-1]] = value
+        return w
+
+    yield "not a list", 5, TypeError, r"MLP\.set_weights expects a list .*got int"
+    yield "too few", good[:3], ValueError, (r"expects a list of 4: a kernel and a bias per "
+                                            r"layer \(2x3 and 3, 3x1 and 1\); got 3")
+    yield "kernel rows", edit([0], [[1.0, 2.0, 3.0]]), ValueError, \
+        r"weights\[0\] \(layer 0's kernel: 2 rows, one per input, of 3 numbers.*got 1"
+    yield "row length", edit([2, 1], [2.0, 2.5]), ValueError, \
+        r"weights\[2\]\[1\] \(layer 1's kernel row 1\) must be a list of 1, got 2"
+    yield "bias length", edit([1], [0.1]), ValueError, \
+        r"weights\[1\] \(layer 0's bias\) must be a list of 3, got 1"
+    yield "bool", edit([0, 1, 2], True), TypeError, \
+        r"MLP\.set_weights: weights\[0\]\[1\]\[2\] must be a real number, got bool"
+    yield "string", edit([3, 0], "0.5"), TypeError, r"weights\[3\]\[0\] must be a real number"
+    yield "nan last", edit([3, 0], nan), ValueError, r"weights\[3\]\[0\] is not finite"
+    yield "row not a list", edit([2, 0], 1.0), TypeError, \
+        r"weights\[2\]\[0\] \(layer 1's kernel row 0\) must be a list of 1, got float"
+
+
+@pytest.mark.parametrize("case", list(_bad_weights()), ids=lambda c: c[0])
+def test_bad_weights_are_refused_by_position_and_change_nothing(case):
+    _, weights, error, match = case
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=match):
+        model.set_weights(weights)
+    assert model.state_dict() == before
+
+
+def test_neuron_and_layer_set_weights_check_their_shapes_too():
+    neuron = Neuron(2, seed=0)
+    before = neuron.state_dict()
+    with pytest.raises(TypeError, match=r"weights\[1\] \(the bias\) must be a real number, "
+                                        r"got list"):
+        neuron.set_weights([[1.0, 2.0], [0.5]])
+    with pytest.raises(ValueError, match=r"weights\[0\] \(the weights\) must be a list of 2, "
+                                         r"got 3"):
+        neuron.set_weights([[1.0, 2.0, 3.0], 0.5])
+    with pytest.raises(ValueError, match=r"expects a list of 2: \[w, b\]"):
+        neuron.set_weights([[1.0, 2.0]])
+    assert neuron.state_dict() == before
+    layer = Layer(2, 3, seed=0)
+    with pytest.raises(ValueError, match=r"Layer\.set_weights: weights\[0\] \(kernel: 2 rows"):
+        layer.set_weights([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize(("name", "fn"), [
+    ("sigmoid", lambda z: 1 / (1 + math.exp(-z))), ("tanh", math.tanh),
+    ("relu", lambda z: max(z, 0.0)),
+])
+def test_output_activation_applies_to_the_last_layer_only(name, fn):
+    model = MLP(3, [4, 3], activation="tanh", seed=0, output_activation=name)
+    assert [layer.activation for layer in model.layers] == ["tanh", name]
+    linear = MLP(3, [4, 3], activation="tanh", seed=1)
+    linear.set_weights(model.get_weights())
+    for x in ([0.3, -1.2, 2.0], [-2.0, 0.5, 0.1]):
+        assert [v.data for v in model(x)] == pytest.approx(
+            [fn(v.data) for v in linear(x)], abs=1e-15)
+    one = MLP(2, [3, 1], seed=0, output_activation="sigmoid")
+    assert isinstance(one([0.5, 0.5]), Value) and one.scalar([0.5, 0.5]).op == "sigmoid"
+
+
+def test_softmax_output_gives_probabilities_with_the_softmax_gradient():
+    model = MLP(3, [4, 3], activation="relu", seed=0, output_activation="softmax")
+    assert model.layers[-1].activation is None  # the softmax reads all of the last layer's sums
+    for p in model.parameters():
+        p.data += 0.3
+    linear = MLP(3, [4, 3], seed=1)
+    linear.set_weights(model.get_weights())
+    x = [0.3, -1.2, 2.0]
+    z = [v.data for v in linear(x)]
+    e = [math.exp(v) for v in z]
+    probs = model(x)
+    assert isinstance(probs, list) and model.vector(x)[0].data == probs[0].data
+    assert [p.data for p in probs] == pytest.approx([v / sum(e) for v in e], abs=1e-15)
+    probs[0].backward()
+    p = [v / sum(e) for v in e]
+    # d p_0 / d b_j = p_0 (delta_0j - p_j): the last layer's biases feed z_j with slope 1.
+    assert [n.b.grad for n in model.layers[-1].neurons] == pytest.approx(
+        [p[0] * ((j == 0) - p[j]) for j in range(3)], abs=1e-15)
+    with pytest.raises(ValueError, match="3 outputs, not 1"):
+        model.scalar(x)
+
+
+def test_softmax_outputs_keep_the_argmax_for_accuracy():
+    from nn import accuracy
+
+    model = MLP(2, [5, 3], seed=3, output_activation="softmax")
+    linear = MLP(2, [5, 3], seed=4)
+    linear.set_weights(model.get_weights())
+    X = [[random.uniform(-2, 2), random.uniform(-2, 2)] for _ in range(40)]
+    y = [random.randrange(3) for _ in X]
+    assert accuracy([model(x) for x in X], y) == accuracy([linear(x) for x in X], y)
+
+
+def test_output_activation_is_checked_and_shown():
+    with pytest.raises(ValueError, match="over one output is always 1.0.*sigmoid"):
+        MLP(2, [3, 1], output_activation="softmax")
+    with pytest.raises(ValueError, match="unknown output_activation 'logsoftmax'.*'softmax'"):
+        MLP(2, [3, 2], output_activation="logsoftmax")
+    with pytest.raises(ValueError, match="unknown activation 'softmax'"):
+        MLP(2, [3, 2], activation="softmax")  # hidden layers: relu, tanh, sigmoid or linear
+    text = repr(MLP(2, [3, 2], seed=0, output_activation="softmax"))
+    assert text.splitlines()[0] == "MLP(2, [3, 2], activation='relu', output_activation='softmax')"
+    assert repr(MLP(2, [3, 2], seed=0)).splitlines()[0] == "MLP(2, [3, 2], activation='relu')"

@@ -15,6 +15,7 @@ table.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
 import subprocess
@@ -23,6 +24,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
+import autograd
 from autograd.ops import markdown_table
 from benchmarks import runner
 
@@ -149,6 +153,81 @@ def test_every_example_in_docs_runs_as_a_doctest():
     collected = {line.split("::")[0] for line in done.stdout.splitlines() if "::" in line}
     missing = [str(p.relative_to(ROOT)) for p in pages if str(p.relative_to(ROOT)) not in collected]
     assert missing == [], f"pages whose examples pytest does not run: {missing}"
+
+
+# --- the griffe extension that makes the reference show what users import -------------------
+
+
+def _public_api() -> ModuleType:
+    """docs/hooks/public_api.py (it needs griffe, from the docs extra)."""
+    pytest.importorskip("griffe", reason="the docs extra is not installed")
+    spec = importlib.util.spec_from_file_location("public_api", DOCS / "hooks" / "public_api.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docstrings_written_for_help_and_doctest_become_markdown():
+    for_markdown = _public_api().for_markdown
+    text = (
+        "Like :func:`grad` and :meth:`~Compiled.backward`, nests::\n"
+        "\n"
+        "    >>> f(1)\n"
+        "    <BLANKLINE>\n"
+        "\n"
+        "Per parameter::\n"
+        "\n"
+        "    p = p - lr * g\n"
+        "\n"
+        "Args:\n"
+        "    x: a number.\n"
+        "\n"
+        "        >>> x\n"
+        "        1\n"
+    )
+    assert for_markdown(text) == (
+        "Like `grad` and `Compiled.backward`, nests:\n"
+        "\n"
+        "\n"
+        "```pycon\n"           # the example, out of reST's literal block, as a console block
+        ">>> f(1)\n"
+        "\n"
+        "```\n"
+        "\n"
+        "Per parameter:\n"     # any other literal block is an indented Markdown code block
+        "\n"
+        "    p = p - lr * g\n"
+        "\n"
+        "Args:\n"
+        "    x: a number.\n"
+        "\n"
+        "\n"
+        "        ```pycon\n"   # an example inside a section stays inside it
+        "        >>> x\n"
+        "        1\n"
+        "        ```\n"
+    )
+
+
+def test_the_reference_sees_the_package_as_users_import_it():
+    griffe = pytest.importorskip("griffe", reason="the docs extra is not installed")
+    extension = _public_api().PublicNames()
+    plain = griffe.load("autograd", search_paths=[ROOT])
+    seen = griffe.load("autograd", search_paths=[ROOT],
+                       extensions=griffe.load_extensions(extension))
+    # autograd.jit is the function (griffe alone sees the submodule of the same name)
+    assert plain["jit"].is_module and not seen["jit"].is_module
+    assert seen["jit"].is_function and seen["jit"].target_path == "autograd.jit.jit"
+    # autograd.explain, a callable object, is shown by its class: __call__ and the helpers
+    assert seen["explain"].is_class
+    assert seen["explain"]["node_lines"].is_function  # staticmethod(node_lines) in the source
+    assert seen["explain"]["__call__"].docstring is not None
+    # the generated methods and functions get the op table's docstrings
+    assert plain["Value"]["exp"].docstring is None
+    assert seen["Value"]["exp"].docstring.value == autograd.Value.exp.__doc__
+    assert "the op table's 'exp'" in seen["Value"]["exp"].docstring.value
+    assert seen["tanh"].docstring.value == autograd.tanh.__doc__
 
 
 if __name__ == "__main__":

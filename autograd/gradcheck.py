@@ -403,7 +403,10 @@ def gradgradcheck(
 
     Args:
         f: takes ``len(inputs)`` scalars (Values) and returns one scalar.
-        inputs, eps, atol, rtol: as for :func:`gradcheck`.
+        inputs: the point, as for :func:`gradcheck`.
+        eps: the finite-difference step, as for :func:`gradcheck`.
+        atol: the absolute tolerance, as for :func:`gradcheck`.
+        rtol: the relative tolerance, as for :func:`gradcheck`.
 
     Returns:
         ``True`` when every Hessian entry agrees.

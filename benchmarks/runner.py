@@ -10,9 +10,10 @@ import os
 import platform
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from . import depth, memory, moons, throughput
+from . import depth, memory, moons, plot, throughput
 from .common import Config, Section
 
 SECTIONS: dict[str, Callable[[Config], Section]] = {
@@ -91,6 +92,7 @@ def report(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> s
         "## valuegrad benchmarks",
         "",
         f"{info['date']} · {info['cpu']} · {info['python']} · {info['os']}",
+        "",
         (
             f"micrograd {info['micrograd']} · torch {info['torch']} · mode: {mode} · "
             f"{cfg.clock} time, median of {cfg.repeat} runs after {cfg.warmup} warm-up, "
@@ -99,6 +101,8 @@ def report(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> s
         ),
         "",
     ]
+    if info.get("note"):
+        head.extend([info["note"], ""])
     body = [section.markdown() + "\n" for section in sections.values()]
     tail = targets(sections)
     if tail:
@@ -117,6 +121,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run only this section (repeatable)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write raw figures as JSON")
+    parser.add_argument(
+        "--docs", metavar="DIR",
+        help="also write the report, the figures and a plot to DIR/figures.{md,json,png} "
+             "(the documentation's performance page includes them)",
+    )
+    parser.add_argument(
+        "--from-json", metavar="PATH",
+        help="measure nothing: report the run saved in PATH (by --json or --docs) again",
+    )
     parser.add_argument("--no-micrograd", action="store_true", help="skip micrograd")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     parser.add_argument(
@@ -130,29 +143,68 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def payload(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> dict[str, Any]:
+    """A run as JSON data: the machine, the config, each section's figures and its table."""
+    return {
+        "machine": info,
+        "config": dict(cfg.__dict__),
+        "results": {name: s.data for name, s in sections.items()},
+        "tables": {
+            name: {"title": s.title, "columns": s.columns, "rows": s.rows, "notes": s.notes}
+            for name, s in sections.items()
+        },
+    }
+
+
+def load(path: str) -> tuple[dict[str, str], Config, dict[str, Section]]:
+    """The run saved by ``payload`` in ``path`` (a file of ``--json`` or ``--docs``)."""
+    with open(path, encoding="utf-8") as f:
+        saved = json.load(f)
+    if "tables" not in saved:
+        raise SystemExit(f"{path} holds no tables (written before --docs existed): run again")
+    config = {k: tuple(v) if isinstance(v, list) else v for k, v in saved["config"].items()}
+    sections = {
+        name: Section(name, t["title"], t["columns"], t["rows"], t["notes"],
+                      saved["results"][name])
+        for name, t in saved["tables"].items()
+    }
+    return saved["machine"], Config(**config), sections
+
+
+def write_docs(directory: str, text: str, data: dict[str, Any]) -> None:
+    """The report, its figures and their plot, as the performance page includes them."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "figures.md").write_text(text + "\n", encoding="utf-8")
+    (out / "figures.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    plot.write_png(data["results"], out / "figures.png")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
         print("--repeat must be at least 1", file=sys.stderr)
         return 2
-    cfg = Config.quick_config(args.repeat) if args.quick else Config(repeat=args.repeat or 5)
-    peers = tuple(
-        p for p, off in (("micrograd", args.no_micrograd), ("torch", args.no_torch)) if not off
-    )
-    cfg = Config(**{**cfg.__dict__, "peers": peers, "clock": args.clock,
-                       "isolate": not args.in_process})
-    info = machine_info()
-    sections: dict[str, Section] = {}
-    for name in args.only or list(SECTIONS):
-        print(f"running {name}...", file=sys.stderr, flush=True)
-        sections[name] = SECTIONS[name](cfg)
-    print(report(info, cfg, sections))
+    if args.from_json:
+        info, cfg, sections = load(args.from_json)
+    else:
+        cfg = Config.quick_config(args.repeat) if args.quick else Config(repeat=args.repeat or 5)
+        peers = tuple(
+            p for p, off in (("micrograd", args.no_micrograd), ("torch", args.no_torch)) if not off
+        )
+        cfg = Config(**{**cfg.__dict__, "peers": peers, "clock": args.clock,
+                           "isolate": not args.in_process})
+        info = machine_info()
+        sections = {}
+        for name in args.only or list(SECTIONS):
+            print(f"running {name}...", file=sys.stderr, flush=True)
+            sections[name] = SECTIONS[name](cfg)
+    text = report(info, cfg, sections)
+    print(text)
+    data = payload(info, cfg, sections)
     if args.json:
-        payload: dict[str, Any] = {
-            "machine": info,
-            "config": {k: v for k, v in cfg.__dict__.items()},
-            "results": {name: s.data for name, s in sections.items()},
-        }
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=2)
+            json.dump(data, f, indent=2)
+    if args.docs:
+        write_docs(args.docs, text, data)
     return 0

@@ -115,3 +115,43 @@ def test_the_references_compute_the_engines_gradients():
     bare_root.backward()
     assert bare_root.data == pytest.approx(root.data, rel=1e-12)
     assert [leaf.grad for leaf in bare_leaves] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_docs_writes_the_report_its_figures_and_a_plot(capsys, tmp_path):
+    out = tmp_path / "figures"
+    assert runner.main(["--quick", "--repeat", "1", "--only", "memory", "--no-torch",
+                        "--docs", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert (out / "figures.md").read_text() == printed  # the report, as printed
+    assert "### 4. Memory" in printed and "| valuegrad |" in printed
+    saved = json.loads((out / "figures.json").read_text())
+    assert saved["tables"]["memory"]["rows"][0][0] == "valuegrad"
+    assert saved["results"]["memory"]["valuegrad"]["bytes_per_node"] > 0
+    assert (out / "figures.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    # --from-json measures nothing and reports the saved run again, character for character
+    assert runner.main(["--from-json", str(out / "figures.json")]) == 0
+    assert capsys.readouterr().out == printed
+
+
+def test_from_json_refuses_a_file_without_tables(tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"machine": {}, "config": {}, "results": {}}))
+    with pytest.raises(SystemExit, match="holds no tables"):
+        runner.main(["--from-json", str(old)])
+
+
+def test_plot_panels_are_the_tables_figures_in_display_units():
+    from benchmarks import plot
+
+    results = {
+        "moons": {"hand-written": {"median_s": 0.0058}, "valuegrad (nn)": {"median_s": 0.0156}},
+        "ops": {"valuegrad": {"total_ns": 1105.0, "forward_ns": 569.0}},
+        "depth": {"valuegrad": {"forward_s": 0.9}},  # not a panel: a different kind of figure
+    }
+    panels = plot.bars(results)
+    assert [(title, unit) for title, unit, _ in panels] == [
+        ("Moons training step", "ms"), ("Op throughput (build + backward)", "ns per op")]
+    (name0, ms0), (name1, ms1) = panels[0][2]
+    assert (name0, name1) == ("hand-written", "valuegrad (nn)")  # the table's order
+    assert ms0 == pytest.approx(5.8) and ms1 == pytest.approx(15.6)  # seconds -> ms
+    assert panels[1][2] == [("valuegrad", 1105.0)]

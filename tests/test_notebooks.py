@@ -20,6 +20,7 @@ import pytest
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED = {
+    "digits.ipynb",
     "engine_tour.ipynb",
     "gradient_checks.ipynb",
     "train_moons.ipynb",

@@ -62,7 +62,7 @@ DEFAULTS: dict[str, tuple[int, int, float]] = {"toy": (200, 20, 0.05), "digits":
 """Epochs, batch size and Adam learning rate when not given: the 2-D sets', the digits'."""
 
 MATPLOTLIB_HINT = (
-    "matplotlib is not installed, so no decision-boundary plot was written; install it with\n"
+    "matplotlib is not installed, so no plot was written; install it with\n"
     "    python3 -m pip install matplotlib     (or: pip install 'valuegrad[demo]')"
 )
 
@@ -142,8 +142,9 @@ def predict_classes(model: Callable[[Any], Any], X: Sequence[Sequence[float]]) -
     return predicted
 
 
-def confusion_matrix(labels: Sequence[int], predicted: Sequence[int], classes: int) -> list[
-        list[int]]:
+def confusion_matrix(
+    labels: Sequence[int], predicted: Sequence[int], classes: int
+) -> list[list[int]]:
     """``matrix[t][p]``: how many samples of class ``t`` were predicted as ``p``.
 
     >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 0], classes=3)

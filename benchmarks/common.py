@@ -29,7 +29,8 @@ class Config:
     digits_images: int = 1797  # all of nn.datasets.digits()
     digits_hidden: int = 32
     run_lengths: tuple[int, ...] = (1, 5, 20)  # epochs, for fit(jit=...) by run length
-    lengths_repeat: int = 3  # runs per figure there: a digits run of 20 epochs is ~20 s
+    lengths_repeat: int = 3  # runs per digits figure there: a run of 20 epochs is ~20 s
+    toy_lengths_repeat: int = 9  # runs per moons or spirals figure there (each well under 1 s)
     peers: tuple[str, ...] = ("micrograd", "torch")
     quick: bool = False
     clock: str = "cpu"  # "cpu": this process's CPU time; "wall": elapsed time
@@ -56,6 +57,7 @@ class Config:
             digits_hidden=4,
             run_lengths=(1, 2),
             lengths_repeat=repeat or 1,
+            toy_lengths_repeat=repeat or 1,
             quick=True,
         )
 

@@ -121,7 +121,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--repeat", type=int, default=None,
-                        help="timed runs per figure (default 5; 3 for fit-jit's long runs)")
+                        help="timed runs per figure (default 5; fit-jit: 3 on digits, 9 on "
+                        "moons and spirals)")
     parser.add_argument(
         "--only", action="append", choices=sorted(SECTIONS), default=None,
         help="run only this section (repeatable)",
@@ -146,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("--repeat must be at least 1", file=sys.stderr)
         return 2
     cfg = (Config.quick_config(args.repeat) if args.quick
-           else Config(repeat=args.repeat or 5, lengths_repeat=args.repeat or 3))
+           else Config(repeat=args.repeat or 5, lengths_repeat=args.repeat or 3,
+                       toy_lengths_repeat=args.repeat or 9))
     peers = tuple(
         p for p, off in (("micrograd", args.no_micrograd), ("torch", args.no_torch)) if not off
     )

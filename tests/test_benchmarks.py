@@ -29,7 +29,7 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
     assert set(figures["results"]) == {"moons", "ops", "depth", "memory", "digits", "fit-jit"}
     assert figures["results"]["memory"]["valuegrad"]["bytes_per_node"] > 0
     assert "| fit, jit=False |" in report and '| fit, jit="auto" |' in report
-    # the four digits rows trained the same network on the same batches: the same epoch loss
+    # the digits rows trained the same network on the same batches: the same epoch loss
     losses = {round(row["loss"], 9) for row in figures["results"]["digits"].values()}
     assert len(losses) == 1 and len(figures["results"]["digits"]) >= 3
     # one row per problem and run length, auto's ratio over the better of the other two

@@ -26,6 +26,11 @@ class Config:
     depth: int = 1_000_000
     depth_repeat: int = 3
     memory_nodes: int = 20_000
+    digits_images: int = 1797  # all of nn.datasets.digits()
+    digits_hidden: int = 32
+    run_lengths: tuple[int, ...] = (1, 5, 20)  # epochs, for fit(jit=...) by run length
+    lengths_repeat: int = 3  # runs per digits figure there: a run of 20 epochs is ~20 s
+    toy_lengths_repeat: int = 9  # runs per moons or spirals figure there (each well under 1 s)
     peers: tuple[str, ...] = ("micrograd", "torch")
     quick: bool = False
     clock: str = "cpu"  # "cpu": this process's CPU time; "wall": elapsed time
@@ -48,6 +53,11 @@ class Config:
             depth=5_000,
             depth_repeat=1,
             memory_nodes=2_000,
+            digits_images=40,
+            digits_hidden=4,
+            run_lengths=(1, 2),
+            lengths_repeat=repeat or 1,
+            toy_lengths_repeat=repeat or 1,
             quick=True,
         )
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import depth, memory, moons, plot, throughput
+from . import depth, digits, fit_jit, memory, moons, plot, throughput
 from .common import Config, Section
 
 SECTIONS: dict[str, Callable[[Config], Section]] = {
@@ -21,6 +21,8 @@ SECTIONS: dict[str, Callable[[Config], Section]] = {
     "ops": throughput.run,
     "depth": depth.run,
     "memory": memory.run,
+    "digits": digits.run,
+    "fit-jit": fit_jit.run,
 }
 
 
@@ -83,6 +85,13 @@ def targets(sections: dict[str, Section]) -> list[str]:
     if "memory" in sections:
         b = sections["memory"].data["valuegrad"]["bytes_per_node"]
         line(b <= 200.0, f"memory <= 200 bytes/node: {b:.0f}")
+    if "fit-jit" in sections:
+        d = sections["fit-jit"].data
+        worst = max(d, key=lambda key: d[key]["auto_ratio"])
+        r = d[worst]["auto_ratio"]
+        line(r <= fit_jit.WITHIN, f'fit(jit="auto") within {fit_jit.WITHIN}x of the better of '
+             f"jit=False and jit=True at every run length (issue 23): worst {r:.2f}x ({worst} "
+             "epochs)")
     return lines
 
 
@@ -106,7 +115,7 @@ def report(info: dict[str, str], cfg: Config, sections: dict[str, Section]) -> s
     body = [section.markdown() + "\n" for section in sections.values()]
     tail = targets(sections)
     if tail:
-        tail = ["### Targets (issue 7), ratios from this run", "", *tail]
+        tail = ["### Targets (issue 7 unless named), ratios from this run", "", *tail]
     return "\n".join(head + body + tail)
 
 
@@ -115,7 +124,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks", description="Benchmarks valuegrad against its peers."
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
-    parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed runs per figure (default 5; fit-jit: 3 on digits, 9 on "
+                        "moons and spirals)")
     parser.add_argument(
         "--only", action="append", choices=sorted(SECTIONS), default=None,
         help="run only this section (repeatable)",
@@ -188,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.from_json:
         info, cfg, sections = load(args.from_json)
     else:
-        cfg = Config.quick_config(args.repeat) if args.quick else Config(repeat=args.repeat or 5)
+        cfg = (Config.quick_config(args.repeat) if args.quick
+               else Config(repeat=args.repeat or 5, lengths_repeat=args.repeat or 3,
+                           toy_lengths_repeat=args.repeat or 9))
         peers = tuple(
             p for p, off in (("micrograd", args.no_micrograd), ("torch", args.no_torch)) if not off
         )

@@ -1,9 +1,12 @@
-"""Toy 2-D classification datasets, generated in code from a seed (nothing is downloaded).
+"""Classification datasets: toy 2-D sets generated in code, and real handwritten digits.
+Nothing is ever downloaded.
 
-Each function returns ``(X, y)``: ``X`` a list of ``(x0, x1)`` float tuples, ``y`` a list of
-int labels. Points are drawn with ``random.Random(seed)`` only, so the same arguments give the
-same data on every machine and Python version, and the global ``random`` state is untouched.
-The samples are shuffled, so a prefix of the data is a fair mini-batch.
+Each function returns ``(X, y)``: ``X`` a list of float tuples, ``y`` a list of int labels.
+The toy sets (``moons``, ``circles``, ``xor``, ``spirals``) give ``(x0, x1)`` points drawn with
+``random.Random(seed)`` only, so the same arguments give the same data on every machine and
+Python version, and the global ``random`` state is untouched; their samples are shuffled, so a
+prefix of the data is a fair mini-batch. ``digits`` reads 1,797 8x8 images of handwritten digits
+from a file shipped inside the package (``nn/data/digits.csv.gz``, with its licence beside it).
 
 >>> X, y = moons(n=4, noise=0.0, seed=0)
 >>> len(X), sorted(y)
@@ -12,12 +15,21 @@ The samples are shuffled, so a prefix of the data is a fair mini-batch.
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
+import importlib.resources
 import math
 import random
+import zlib
 
-__all__ = ["circles", "moons", "spirals", "xor"]
+__all__ = ["circles", "digits", "moons", "spirals", "xor"]
 
 Data = tuple[list[tuple[float, float]], list[int]]
+"""A toy set: 2-D points and their labels."""
+
+Images = tuple[list[tuple[float, ...]], list[int]]
+"""Images, each a flat tuple of pixels in [0, 1], and their labels."""
 
 
 def _check(n: int, noise: float, seed: int, who: str) -> None:
@@ -131,3 +143,76 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.1, seed: int = 0) -
             points.append((r * math.cos(theta), r * math.sin(theta)))
             labels.append(k)
     return _shuffled(points, labels, rng)
+
+
+DIGITS_FILE = "data/digits.csv.gz"
+"""Where the digits live, relative to the ``nn`` package (``LICENSE-digits.md`` beside it)."""
+
+DIGITS_SHA256 = "6ebb3d2fee246a4e99363262ddf8a00a3c41bee6014c373ed9d9216ba7f651b8"
+"""SHA-256 of the decompressed file: ``digits`` refuses any other content."""
+
+DIGITS_SPLITS = ("all", "train", "test")
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_table() -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
+    """Every image (pixels divided by 16) and label of the shipped file, read once."""
+    resource = importlib.resources.files(__package__).joinpath(DIGITS_FILE)
+    where = f"{__package__}/{DIGITS_FILE}"
+    try:
+        text = gzip.decompress(resource.read_bytes())
+    except (OSError, EOFError, zlib.error) as exc:  # missing, unreadable or not gzip
+        raise RuntimeError(
+            f"digits: cannot read {where} ({type(exc).__name__}: {exc}); the installation is "
+            "incomplete: reinstall valuegrad"
+        ) from exc
+    if hashlib.sha256(text).hexdigest() != DIGITS_SHA256:
+        raise RuntimeError(
+            f"digits: {where} is not the file valuegrad ships (its checksum differs); the "
+            "installation is damaged: reinstall valuegrad"
+        )
+    images: list[tuple[float, ...]] = []
+    labels: list[int] = []
+    for line in text.decode("ascii").splitlines():
+        *pixels, label = (int(field) for field in line.split(","))
+        images.append(tuple(count / 16 for count in pixels))  # 0..16 ink counts: exact
+        labels.append(label)
+    return tuple(images), tuple(labels)
+
+
+def digits(split: str = "all") -> Images:
+    """The UCI handwritten digits: 1,797 8x8 images, 64 pixels each in [0, 1], labels 0-9.
+
+    E. Alpaydin and C. Kaynak's "Optical Recognition of Handwritten Digits" (UCI, 1998; the
+    1,797-image test set that scikit-learn also ships), CC BY 4.0: see
+    ``nn/data/LICENSE-digits.md`` for the attribution. A pixel is the number of ink pixels,
+    0 to 16, in a 4x4 block of the original 32x32 bitmap, divided by 16 (exactly); row ``r``
+    of an image is ``pixels[8 * r: 8 * r + 8]``. Images come in the file's order.
+
+    ``split`` picks a fixed, stratified hold-out: ``"test"`` is every fifth image of each digit
+    (the 5th, 10th, ... in file order; 355 images, about 20%), ``"train"`` the other 1,442,
+    ``"all"`` (the default) all 1,797. The data is read from the package, never downloaded,
+    and checked against its checksum; a damaged installation raises ``RuntimeError``.
+
+    >>> X, y = digits()
+    >>> len(X), len(X[0]), sorted(set(y))
+    (1797, 64, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> [len(digits(part)[0]) for part in ("train", "test")]
+    [1442, 355]
+    """
+    if not isinstance(split, str) or split not in DIGITS_SPLITS:
+        raise ValueError(
+            f"digits: split must be one of {', '.join(map(repr, DIGITS_SPLITS))}, got {split!r}"
+        )
+    images, labels = _digits_table()
+    if split == "all":
+        return list(images), list(labels)
+    seen = [0] * 10  # images of each digit so far
+    X: list[tuple[float, ...]] = []
+    y: list[int] = []
+    for image, label in zip(images, labels, strict=True):
+        seen[label] += 1
+        if (seen[label] % 5 == 0) == (split == "test"):
+            X.append(image)
+            y.append(label)
+    return X, y

@@ -1,4 +1,5 @@
-"""``python -m nn.demo``: train an MLP on a 2-D toy dataset and draw what it learned.
+"""``python -m nn.demo``: train an MLP on a 2-D toy dataset, or on handwritten digits, and draw
+what it learned.
 
 Trains ``MLP(2, [16, 16, 1])`` with the hinge loss and Adam on ``moons`` (or ``circles``,
 ``xor``, ``spirals``) with a progress bar, prints the final model's training accuracy and loss
@@ -17,6 +18,13 @@ On the default settings (200 epochs of mini-batches of 20, Adam, the batch step 
 training; ``--no-jit`` runs the same training in the engine, about 3x slower. Bad arguments
 exit with a usage message (status 2); training that diverges (a learning rate far too large)
 exits with one line on stderr saying so (status 1), never a traceback.
+
+``--data digits`` (``--dataset`` and ``--data`` are one option) trains ``MLP(64, [32, 10])``
+with cross-entropy and Adam (10 epochs of batches of 32, lr 0.01, unless given) on the 1,442
+training images of :func:`nn.datasets.digits`, prints its accuracy on the 355 held-out test
+images, and writes ``digits_confusion.png`` (which digits it confuses), ``digits_mistakes.png``
+(the test images it got wrong) and ``digits_loss.png``. A 64-D input has no decision boundary to
+draw, and a neuron with 64 inputs makes a graph too tall to read, so those two are left out.
 """
 
 from __future__ import annotations
@@ -39,8 +47,9 @@ from .optim import Adam
 from .train import evaluate, fit
 
 __all__ = [
-    "DATASETS", "main", "plot_decision_boundary", "plot_loss_curve", "train_demo_model",
-    "write_neuron_graph",
+    "DATASETS", "DEFAULTS", "confusion_matrix", "main", "plot_confusion_matrix",
+    "plot_decision_boundary", "plot_images", "plot_loss_curve", "predict_classes",
+    "train_demo_model", "train_digits_model", "write_neuron_graph",
 ]
 
 DATASETS: dict[str, Callable[..., datasets.Data]] = {
@@ -51,8 +60,11 @@ DATASETS: dict[str, Callable[..., datasets.Data]] = {
 }
 """The datasets the demo can train on, each called with ``n=100`` and a seed."""
 
+DEFAULTS: dict[str, tuple[int, int, float]] = {"toy": (200, 20, 0.05), "digits": (10, 32, 0.01)}
+"""Epochs, batch size and Adam learning rate when not given: the 2-D sets', the digits'."""
+
 MATPLOTLIB_HINT = (
-    "matplotlib is not installed, so no decision-boundary plot was written; install it with\n"
+    "matplotlib is not installed, so no plot was written; install it with\n"
     "    python3 -m pip install matplotlib     (or: pip install 'valuegrad[demo]')"
 )
 
@@ -90,6 +102,66 @@ def train_demo_model(
         jit=jit,
     )
     return model, X, y, history
+
+
+def train_digits_model(
+    *,
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float = 0.01,
+    seed: int = 0,
+    progress: bool = True,
+    jit: bool = True,
+) -> tuple[MLP, list[dict[str, float]]]:
+    """Trains ``MLP(64, [32, 10])`` with cross-entropy and Adam on ``digits("train")``; returns
+    ``(model, history)``.
+
+    The model outputs one logit per digit; ``seed`` fixes its initial weights and the order of
+    the batches. With ``jit`` the batch step is compiled, as in :func:`train_demo_model`.
+    """
+    X, y = datasets.digits("train")
+    model = MLP(64, [32, 10], seed=seed)
+    history = fit(
+        model, X, y,
+        loss=losses.cross_entropy,
+        optimizer=Adam(model.parameters(), lr=lr),
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+        jit=jit,
+    )
+    return model, history
+
+
+def predict_classes(model: Callable[[Any], Any], X: Sequence[Sequence[float]]) -> list[int]:
+    """The index of the largest output for each sample (the first, on a tie), under no_grad."""
+    predicted = []
+    with no_grad():
+        for x in X:
+            outputs = [float(out) for out in model(list(x))]
+            predicted.append(max(range(len(outputs)), key=outputs.__getitem__))
+    return predicted
+
+
+def confusion_matrix(
+    labels: Sequence[int], predicted: Sequence[int], classes: int
+) -> list[list[int]]:
+    """``matrix[t][p]``: how many samples of class ``t`` were predicted as ``p``.
+
+    >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 0], classes=3)
+    [[1, 1, 0], [0, 1, 0], [1, 0, 0]]
+    """
+    if len(labels) != len(predicted):
+        raise ValueError(f"confusion_matrix: {len(labels)} labels but {len(predicted)} "
+                         "predictions")
+    matrix = [[0] * classes for _ in range(classes)]
+    for t, p in zip(labels, predicted, strict=True):
+        if not (0 <= t < classes and 0 <= p < classes):
+            raise ValueError(f"confusion_matrix: class {t if not 0 <= t < classes else p} is "
+                             f"outside 0..{classes - 1}")
+        matrix[t][p] += 1
+    return matrix
 
 
 def _scores(
@@ -212,6 +284,68 @@ def plot_loss_curve(
     return True
 
 
+def plot_confusion_matrix(
+    matrix: Sequence[Sequence[int]], path: str | os.PathLike[str], *, title: str = ""
+) -> bool:
+    """Draws a confusion matrix (rows: true class, columns: predicted) with its counts, to a
+    PNG. Returns False, after printing what to install, when matplotlib is missing."""
+    plt = _pyplot()
+    if plt is None:
+        return False
+    classes = len(matrix)
+    dark = max(max(row) for row in matrix) / 2
+    fig, ax = plt.subplots(figsize=(5.0, 4.4), dpi=100)
+    try:
+        ax.imshow(matrix, cmap="Blues")
+        for t in range(classes):
+            for p in range(classes):
+                if matrix[t][p]:
+                    ax.text(p, t, str(matrix[t][p]), ha="center", va="center", fontsize=8,
+                            color="white" if matrix[t][p] > dark else "black")
+        ax.set_xticks(range(classes))
+        ax.set_yticks(range(classes))
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        _save(fig, ax, title, path)
+    finally:
+        plt.close(fig)
+    return True
+
+
+def plot_images(
+    images: Sequence[Sequence[float]],
+    captions: Sequence[str],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "",
+    columns: int = 8,
+) -> bool:
+    """Draws square images (flat rows of pixels in [0, 1], row after row; ink dark), each with
+    its caption, ``columns`` to a line, to a PNG. Returns False, after printing what to install,
+    when matplotlib is missing."""
+    plt = _pyplot()
+    if plt is None:
+        return False
+    side = math.isqrt(len(images[0])) if images else 1
+    rows = max(1, -(-len(images) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.25 * rows + 0.4),
+                             dpi=100, squeeze=False)
+    try:
+        for ax in axes.flat:
+            ax.axis("off")
+        for ax, image, caption in zip(axes.flat, images, captions, strict=False):
+            ax.imshow([list(image[side * r:side * r + side]) for r in range(side)],
+                      cmap="gray_r", vmin=0.0, vmax=1.0)
+            ax.set_title(caption, fontsize=9)
+        if title:
+            fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+        fig.savefig(os.fspath(path), metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return True
+
+
 def write_neuron_graph(model: MLP, sample: Sequence[float], path: str) -> str:
     """Renders one first-layer neuron on ``sample`` (inputs shown as x0, x1) to an SVG file."""
     from autograd.viz import draw_dot, to_svg  # imports graphviz: only when drawing
@@ -275,14 +409,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nn.demo",
         description="Train an MLP on a 2-D toy dataset; plot its decision boundary and loss "
-        "curve and draw one neuron's computation graph.",
+        "curve and draw one neuron's computation graph. Or train one on handwritten digits "
+        "(--data digits) and plot what it gets wrong.",
     )
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
-    parser.add_argument("--epochs", type=_positive_int, default=200, help="epochs (200)")
-    parser.add_argument("--batch-size", type=_positive_int, default=20,
-                        help="samples per step (20)")
-    parser.add_argument("--lr", type=_positive_float, default=0.05,
-                        help="Adam learning rate (0.05)")
+    parser.add_argument("--dataset", "--data", choices=sorted([*DATASETS, "digits"]),
+                        default="moons", help="a 2-D toy set, or the handwritten digits")
+    parser.add_argument("--epochs", type=_positive_int, default=None,
+                        help="epochs (200; digits: 10)")
+    parser.add_argument("--batch-size", type=_positive_int, default=None,
+                        help="samples per step (20; digits: 32)")
+    parser.add_argument("--lr", type=_positive_float, default=None,
+                        help="Adam learning rate (0.05; digits: 0.01)")
     parser.add_argument("--seed", type=int, default=0, help="data and init seed (0)")
     parser.add_argument("--out", default="demo-out", help="output folder (./demo-out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -290,10 +427,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="run every step in the engine instead of compiling it with "
                         "autograd.jit (same result, about 3x slower)")
     args = parser.parse_args(argv)
+    defaults = DEFAULTS["digits" if args.dataset == "digits" else "toy"]
+    for name, default in zip(("epochs", "batch_size", "lr"), defaults, strict=True):
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     _prepare_out(parser, args.out)
-
-    start = time.perf_counter()
     try:
+        if args.dataset == "digits":
+            return _digits_main(args)
+        start = time.perf_counter()
         model, X, y, history = train_demo_model(
             args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             seed=args.seed, progress=not args.no_progress, jit=not args.no_jit,
@@ -301,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FloatingPointError, OverflowError) as exc:
         # the settings made the numbers blow up (a huge --lr): say so in one line, no traceback
         print(f"{parser.prog}: training diverged, probably because --lr {args.lr:g} is too "
-              f"large (the default is 0.05): {exc}", file=sys.stderr)
+              f"large (the default is {defaults[2]:g}): {exc}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
     # loss and accuracy of the same, final model (the history's figures are measured during
@@ -327,6 +469,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"could not render the computation graph: {exc}", file=sys.stderr)
     else:
         print(f"wrote {svg}")
+    return 0
+
+
+def _digits_main(args: argparse.Namespace) -> int:
+    """``main`` for ``--data digits``: train, report test accuracy, draw the confusion matrix,
+    the mistakes and the loss curve."""
+    start = time.perf_counter()
+    model, history = train_digits_model(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+        progress=not args.no_progress, jit=not args.no_jit,
+    )
+    seconds = time.perf_counter() - start
+    X_train, y_train = datasets.digits("train")
+    X_test, y_test = datasets.digits("test")
+    final = evaluate(model, X_train, y_train, loss=losses.cross_entropy)
+    predicted = predict_classes(model, X_test)
+    right = sum(p == t for p, t in zip(predicted, y_test, strict=True))
+    print(f"digits: test accuracy {right / len(y_test):.1%} ({right} of {len(y_test)} held-out "
+          f"images); training accuracy {final['accuracy']:.1%}, cross-entropy "
+          f"{final['loss']:.4g} (all of the final model) after {args.epochs} epochs "
+          f"({seconds:.2f} s, {'engine' if args.no_jit else 'jit'})")
+
+    png = os.path.join(args.out, "digits_confusion.png")
+    matrix = confusion_matrix(y_test, predicted, classes=10)
+    if plot_confusion_matrix(matrix, png, title=f"digits: {right} of {len(y_test)} test "
+                             "images right"):
+        print(f"wrote {png}")
+        wrong = [i for i, (p, t) in enumerate(zip(predicted, y_test, strict=True)) if p != t]
+        mistakes = os.path.join(args.out, "digits_mistakes.png")
+        plot_images([X_test[i] for i in wrong],
+                    [f"{y_test[i]} \N{RIGHTWARDS ARROW} {predicted[i]}" for i in wrong],
+                    mistakes, title=f"the {len(wrong)} test images read wrong (true "
+                    "\N{RIGHTWARDS ARROW} predicted)")
+        print(f"wrote {mistakes}")
+        curve = os.path.join(args.out, "digits_loss.png")
+        plot_loss_curve(history, curve, final=final, title="digits: training")
+        print(f"wrote {curve}")
     return 0
 
 

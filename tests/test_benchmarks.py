@@ -8,14 +8,16 @@ import json
 
 import pytest
 
-from benchmarks import moons, runner, throughput
+from benchmarks import digits, moons, runner, throughput
+from benchmarks.common import Config
 
 
 def test_quick_run_prints_every_table(capsys, tmp_path):
     out_json = tmp_path / "figures.json"
     assert runner.main(["--quick", "--repeat", "1", "--json", str(out_json)]) == 0
     report = capsys.readouterr().out
-    for title in ("1. Moons step", "2. Op throughput", "3. Depth", "4. Memory"):
+    for title in ("1. Moons step", "2. Op throughput", "3. Depth", "4. Memory",
+                  "5. Digits epoch", "6. fit(jit=...) by run length"):
         assert f"### {title}" in report
     assert "| implementation |" in report
     assert "| valuegrad |" in report
@@ -24,8 +26,20 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
     assert "| valuegrad (jit) |" in report and "compiles the nn step once" in report
     assert "Python" in report and "### Targets" in report
     figures = json.loads(out_json.read_text())
-    assert set(figures["results"]) == {"moons", "ops", "depth", "memory"}
+    assert set(figures["results"]) == {"moons", "ops", "depth", "memory", "digits", "fit-jit"}
     assert figures["results"]["memory"]["valuegrad"]["bytes_per_node"] > 0
+    assert "| fit, jit=False |" in report and '| fit, jit="auto" |' in report
+    # the digits rows trained the same network on the same batches: the same epoch loss
+    losses = {round(row["loss"], 9) for row in figures["results"]["digits"].values()}
+    assert len(losses) == 1 and len(figures["results"]["digits"]) >= 3
+    # one row per problem and run length, auto's ratio over the better of the other two
+    lengths = figures["results"]["fit-jit"]
+    assert set(lengths) == {f"{p} x{e}" for p in ("digits", "moons", "spirals") for e in (1, 2)}
+    for row in lengths.values():
+        medians = row["medians_s"]
+        better = min(medians["jit=False"], medians["jit=True"])
+        assert row["auto_ratio"] == medians['jit="auto"'] / better
+    assert 'fit(jit="auto") within 1.1x' in report
 
 
 def test_peers_can_be_left_out(capsys):
@@ -155,3 +169,20 @@ def test_plot_panels_are_the_tables_figures_in_display_units():
     assert (name0, name1) == ("hand-written", "valuegrad (nn)")  # the table's order
     assert ms0 == pytest.approx(5.8) and ms1 == pytest.approx(15.6)  # seconds -> ms
     assert panels[1][2] == [("valuegrad", 1105.0)]
+
+
+def test_torch_digits_epoch_ends_where_fits_does():
+    pytest.importorskip("torch")
+    cfg = Config.quick_config()
+    assert digits.check_torch(cfg, digits.TorchDigits(cfg)) < 1e-12
+
+
+def test_torch_digits_check_catches_another_start():
+    pytest.importorskip("torch")
+    from nn import MLP
+
+    cfg = Config.quick_config()
+    other = digits.TorchDigits(cfg)
+    other.start = MLP(64, [cfg.digits_hidden, 10], seed=1)  # not fit's initial weights
+    with pytest.raises(AssertionError, match="torch float64: parameter 0 is"):
+        digits.check_torch(cfg, other)

@@ -22,6 +22,7 @@ NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED = {
     "backprop_by_hand.ipynb",
     "build_your_own_engine.ipynb",
+    "digits.ipynb",
     "engine_tour.ipynb",
     "forward_and_reverse.ipynb",
     "gradient_checks.ipynb",

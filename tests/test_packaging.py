@@ -94,6 +94,27 @@ def test_wheel_alone_imports_and_runs_the_readme_tour(plain_venv: Path, tmp_path
     assert imported.stdout.startswith("MLP(2, [1]")
 
 
+def test_installed_wheel_reads_the_digits_without_the_network(plain_venv: Path,
+                                                              tmp_path: Path) -> None:
+    """digits() reads the file inside the installed package, with every network call refused."""
+    code = (
+        "import socket\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError('the network was used')\n"
+        "socket.socket = socket.create_connection = socket.getaddrinfo = refuse\n"
+        "import nn\n"
+        "from nn.datasets import digits\n"
+        "X, y = digits()\n"
+        "print(nn.__file__)\n"
+        "print(len(X), len(X[0]), y[:10], [len(digits(s)[0]) for s in ('train', 'test')])\n"
+    )
+    done = _run(_bin(plain_venv, "python"), "-I", "-c", code, cwd=tmp_path)
+    where, figures = done.stdout.splitlines()
+    assert where.startswith(str(plain_venv))  # the installed wheel, not the checkout
+    # the first ten labels of the shipped file, and the split's sizes (tests/nn/test_datasets.py)
+    assert figures == "1797 64 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] [1442, 355]"
+
+
 def test_installed_package_is_typed_for_user_code(plain_venv: Path, tmp_path: Path) -> None:
     """py.typed ships: mypy reads the installed package's annotations in a user's module."""
     user = tmp_path / "user.py"
@@ -113,11 +134,15 @@ def test_wheel_contents(dists: dict[str, Path]) -> None:
     with zipfile.ZipFile(dists["wheel"]) as wheel:
         names = set(wheel.namelist())
         metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
-    assert {"autograd/py.typed", "nn/py.typed"} <= names
+        shipped_digits = wheel.read("nn/data/digits.csv.gz")
+    assert {"autograd/py.typed", "nn/py.typed", "nn/data/LICENSE-digits.md"} <= names
+    assert shipped_digits == (ROOT / "nn" / "data" / "digits.csv.gz").read_bytes()
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    assert any(name.endswith(".dist-info/licenses/nn/data/LICENSE-digits.md") for name in names)
     assert {name.split("/")[0] for name in names if ".dist-info/" not in name} == {"autograd", "nn"}
     text = metadata.decode()
-    assert "License-Expression: MIT" in text and "License-File: LICENSE" in text
+    assert "License-Expression: MIT AND CC-BY-4.0" in text and "License-File: LICENSE" in text
+    assert "License-File: nn/data/LICENSE-digits.md" in text
     assert "Requires-Dist: torch>=2.0; extra == \"torch\"" in text
     assert not any("torch" in line and "extra == \"dev\"" in line for line in text.splitlines())
 

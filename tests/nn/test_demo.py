@@ -1,6 +1,7 @@
 """``python -m nn.demo``: trains, reports, and writes the plot and the graph."""
 
 import html
+import math
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd import no_grad
 from nn import MLP, datasets, demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +78,7 @@ def test_the_compiled_demo_trains_exactly_as_the_engine(tmp_path, capsys):
     ("argv", "message"),
     [
         (["--dataset", "mnist"], "invalid choice"),
+        (["--data", "mnist"], "invalid choice"),
         (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
         (["--epochs", "-3"], "--epochs: must be at least 1, got -3"),
         (["--epochs", "2.5"], "--epochs: expected a whole number, got '2.5'"),
@@ -162,6 +165,19 @@ def test_an_overflow_during_training_is_reported_the_same_way(tmp_path, monkeypa
         "default is 0.05): math range error\n")
 
 
+
+def test_digits_divergence_is_reported_with_the_digits_default(tmp_path, monkeypatch, capsys):
+    def overflow(*args, **kwargs):
+        raise FloatingPointError("fit: the loss became nan")
+
+    monkeypatch.setattr(demo, "train_digits_model", overflow)
+    assert demo.main(["--data", "digits", "--lr", "1e10", "--out", str(tmp_path),
+                      "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        "python -m nn.demo: training diverged, probably because --lr 1e+10 is too large (the "
+        "default is 0.01): fit: the loss became nan\n")
+
 def test_loss_curve_plot(tmp_path, monkeypatch, capsys):
     history = [{"epoch": 0, "loss": 1.0, "accuracy": 0.5}, {"epoch": 1, "loss": 0.5,
                                                              "accuracy": 0.75}]
@@ -211,3 +227,99 @@ def test_boundary_scores_compiled_equal_the_engine_and_follow_parameter_changes(
     moved = demo._scores(model, points, jit=True)
     assert moved == demo._scores(model, points, jit=False)
     assert all(abs(a - (b + 1.5)) < 1e-12 for a, b in zip(moved, compiled, strict=True))
+
+
+# --- --data digits ------------------------------------------------------------------------------
+
+DIGITS_LINE = re.compile(
+    r"digits: test accuracy ([0-9.]+)% \(([0-9]+) of 355 held-out images\); training accuracy "
+    r"([0-9.]+)%, cross-entropy ([0-9.e+-]+) \(all of the final model\) after ([0-9]+) epochs"
+)
+
+
+def test_digits_demo_reads_95_percent_of_the_held_out_images_and_draws_its_mistakes(tmp_path,
+                                                                                    capsys):
+    out = tmp_path / "o"
+    assert demo.main(["--data", "digits", "--out", str(out), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    found = DIGITS_LINE.search(text)
+    assert found, text
+    assert int(found.group(2)) >= 0.95 * 355 and found.group(5) == "10"  # digits' own default
+    assert sorted(os.listdir(out)) == ["digits_confusion.png", "digits_loss.png",
+                                       "digits_mistakes.png"]
+    for name in os.listdir(out):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _cross_entropy(logits, label):
+    top = max(logits)
+    return top + math.log(sum(math.exp(v - top) for v in logits)) - logits[label]
+
+
+def test_digits_demo_prints_the_final_models_figures(tmp_path, capsys, monkeypatch):
+    trained = []  # the demo's own model, kept to check its printed figures by hand
+
+    def train(**settings):
+        trained.append(train_digits_model(**settings))
+        return trained[-1]
+
+    train_digits_model = demo.train_digits_model
+    monkeypatch.setattr(demo, "train_digits_model", train)
+    # two epochs in the engine: compiling would cost more than it saves (same parameters)
+    assert demo.main(["--dataset", "digits", "--epochs", "2", "--no-jit", "--out", str(tmp_path),
+                      "--no-progress"]) == 0
+    found = DIGITS_LINE.search(capsys.readouterr().out)
+    assert found
+    [(model, history)] = trained
+    assert len(history) == 2
+    X_test, y_test = datasets.digits("test")
+    X_train, y_train = datasets.digits("train")
+    with no_grad():
+        test_logits = [[out.data for out in model(list(x))] for x in X_test]
+        train_logits = [[out.data for out in model(list(x))] for x in X_train]
+    test_pairs = list(zip(test_logits, y_test, strict=True))
+    train_pairs = list(zip(train_logits, y_train, strict=True))
+    right = sum(max(range(10), key=row.__getitem__) == t for row, t in test_pairs)
+    train_right = sum(max(range(10), key=row.__getitem__) == t for row, t in train_pairs)
+    loss = sum(_cross_entropy(row, t) for row, t in train_pairs) / len(X_train)
+    assert found.group(2) == str(right) and found.group(1) == f"{right / 355:.1%}"[:-1]
+    assert found.group(3) == f"{train_right / len(X_train):.1%}"[:-1]
+    assert float(found.group(4)) == pytest.approx(loss, rel=1e-3)  # printed to 4 digits
+
+
+def test_confusion_matrix_by_hand_and_its_errors():
+    assert demo.confusion_matrix([2, 0, 1, 1, 2], [2, 1, 1, 1, 0], classes=3) == [
+        [0, 1, 0],
+        [0, 2, 0],
+        [1, 0, 1],
+    ]
+    with pytest.raises(ValueError, match="2 labels but 1 predictions"):
+        demo.confusion_matrix([0, 1], [0], classes=2)
+    with pytest.raises(ValueError, match=r"class 3 is outside 0\.\.2"):
+        demo.confusion_matrix([0, 3], [0, 0], classes=3)
+    with pytest.raises(ValueError, match=r"class -1 is outside 0\.\.2"):
+        demo.confusion_matrix([0, 1], [0, -1], classes=3)
+
+
+def test_predict_classes_takes_the_largest_output_and_the_first_on_a_tie():
+    def model(x):  # three outputs made from the input, as Values
+        from autograd import Value
+        return [Value(x[0]), Value(x[1]), Value(x[0])]
+
+    assert demo.predict_classes(model, [(1.0, 0.0), (0.0, 2.0), (3.0, 3.0), (-1.0, -2.0)]) == [
+        0, 1, 0, 0]
+
+
+def test_digit_plots(tmp_path, monkeypatch, capsys):
+    X, y = datasets.digits("test")
+    path = tmp_path / "m.png"
+    assert demo.plot_images(X[:11], [str(t) for t in y[:11]], path, title="eleven")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert demo.plot_images([], [], tmp_path / "none-wrong.png")  # a perfect model: no mistakes
+    assert demo.plot_confusion_matrix([[3, 1], [0, 4]], tmp_path / "c.png", title="two")
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert demo.plot_images(X[:2], ["a", "b"], tmp_path / "x.png") is False
+    assert demo.plot_confusion_matrix([[1]], tmp_path / "y.png") is False
+    assert "pip install" in capsys.readouterr().out
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "y.png").exists()

@@ -440,15 +440,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             seed=args.seed, progress=not args.no_progress, jit=not args.no_jit,
         )
+        seconds = time.perf_counter() - start
+        # loss and accuracy of the same, final model (the history's figures are measured
+        # during each epoch, before its update)
+        final = _final_figures(model, X, [2 * t - 1 for t in y], losses.hinge)
     except (FloatingPointError, OverflowError) as exc:
         # the settings made the numbers blow up (a huge --lr): say so in one line, no traceback
         print(f"{parser.prog}: training diverged, probably because --lr {args.lr:g} is too "
               f"large (the default is {defaults[2]:g}): {exc}", file=sys.stderr)
         return 1
-    seconds = time.perf_counter() - start
-    # loss and accuracy of the same, final model (the history's figures are measured during
-    # each epoch, before its update)
-    final = evaluate(model, X, [2 * t - 1 for t in y], loss=losses.hinge)
     print(f"{args.dataset}: final training accuracy {final['accuracy']:.1%}, hinge loss "
           f"{final['loss']:.4g} (both of the final model) after {args.epochs} epochs "
           f"({seconds:.2f} s, {'engine' if args.no_jit else 'jit'})")
@@ -472,6 +472,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _final_figures(
+    model: MLP, X: Sequence[Any], y: Sequence[int], loss: Callable[..., Value]
+) -> dict[str, float]:
+    """``evaluate`` of the trained model; FloatingPointError when its loss is not finite: the
+    last step diverged (fit refuses a step from a non-finite loss, but no step follows the
+    last one to find its result non-finite)."""
+    final = evaluate(model, X, y, loss=loss)
+    if not math.isfinite(final["loss"]):
+        raise FloatingPointError(f"the final model's loss is {final['loss']!r}")
+    return final
+
+
 def _digits_main(args: argparse.Namespace) -> int:
     """``main`` for ``--data digits``: train, report test accuracy, draw the confusion matrix,
     the mistakes and the loss curve."""
@@ -483,7 +495,7 @@ def _digits_main(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     X_train, y_train = datasets.digits("train")
     X_test, y_test = datasets.digits("test")
-    final = evaluate(model, X_train, y_train, loss=losses.cross_entropy)
+    final = _final_figures(model, X_train, y_train, losses.cross_entropy)
     predicted = predict_classes(model, X_test)
     right = sum(p == t for p, t in zip(predicted, y_test, strict=True))
     print(f"digits: test accuracy {right / len(y_test):.1%} ({right} of {len(y_test)} held-out "

@@ -178,6 +178,38 @@ def test_digits_divergence_is_reported_with_the_digits_default(tmp_path, monkeyp
         "python -m nn.demo: training diverged, probably because --lr 1e+10 is too large (the "
         "default is 0.01): fit: the loss became nan\n")
 
+@pytest.mark.parametrize("jit", [[], ["--no-jit"]])
+def test_a_last_step_that_diverges_is_reported_not_printed_as_a_result(tmp_path, capsys, jit):
+    # One full-batch Adam step of size 1e308 leaves every weight near +-1e308: finite, so fit
+    # takes the step, but the final model's sums overflow and its loss is nan. That run
+    # diverged; it is not a model with "50% accuracy and loss nan" (exit status 0, plots).
+    out = tmp_path / "o"
+    status = demo.main(["--lr", "1e308", "--epochs", "1", "--batch-size", "1000",
+                        "--no-progress", "--out", str(out), *jit])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("python -m nn.demo: training diverged, probably because --lr 1e+308 "
+                           "is too large (the default is 0.05): the final model's loss is nan")
+    assert os.listdir(out) == []  # no plot of a diverged model
+
+
+def test_a_digits_run_whose_last_step_diverges_is_reported(tmp_path, capsys, monkeypatch):
+    few = {part: tuple(data[:40] for data in datasets.digits(part)) for part in ("train", "test")}
+    monkeypatch.setattr(demo.datasets, "digits", lambda split="all": few[split])
+    out = tmp_path / "o"
+    status = demo.main(["--data", "digits", "--lr", "1e308", "--epochs", "1",
+                        "--batch-size", "1000", "--no-progress", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("python -m nn.demo: training diverged, probably because --lr 1e+308 "
+                           "is too large (the default is 0.01): the final model's loss is nan")
+    assert os.listdir(out) == []
+
+
 def test_loss_curve_plot(tmp_path, monkeypatch, capsys):
     history = [{"epoch": 0, "loss": 1.0, "accuracy": 0.5}, {"epoch": 1, "loss": 0.5,
                                                              "accuracy": 0.75}]

@@ -55,8 +55,8 @@ class Linear(Module):
 
     ``weight`` holds ``nout`` rows of ``nin`` Values (PyTorch's layout: ``weight[j][i]`` weighs
     input ``i`` for output ``j``), ``bias`` ``nout`` Values, or None without a bias. Both are
-    tuples: change a parameter through its ``.data``, or assign a new ``weight`` / ``bias``.
-    Each output is one ``dot`` node, as a ``Neuron``'s weighted sum is. Weights and biases
+    tuples: change a parameter through its ``.data``, or assign a new ``weight`` / ``bias`` of
+    the same shape, made of Values (checked; an error changes nothing). Each output is one ``dot`` node, as a ``Neuron``'s weighted sum is. Weights and biases
     start uniform in ``[-1/sqrt(nin), 1/sqrt(nin)]``, PyTorch's default.
 
     Args:
@@ -83,6 +83,8 @@ class Linear(Module):
                           for j in range(nout)) if bias else None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("weight", "bias"):  # checked before anything changes
+            value = self._checked_weight(value) if name == "weight" else self._checked_bias(value)
         super().__setattr__(name, value)
         if name in ("weight", "bias") and "bias" in self.__dict__:
             # matvec's rows: each output's weights, then its bias (read against an input 1.0).
@@ -90,6 +92,24 @@ class Linear(Module):
             rows = ([[*row, b] for row, b in zip(self.weight, bias, strict=True)]
                     if bias is not None else [list(row) for row in self.weight])
             super().__setattr__("_rows", rows)
+
+    def _checked_weight(self, weight: Any) -> tuple[tuple[Value, ...], ...]:
+        """``weight`` as a tuple of ``nout`` rows of ``nin`` Values, or a clear error."""
+        rows = _held(weight, self.nout, f"weight must hold {self.nout} rows (out_features) of "
+                     f"{self.nin} Values (in_features)", " rows")
+        return tuple(
+            tuple(_parameter(v, f"weight[{j}][{i}]") for i, v in enumerate(
+                _held(row, self.nin, f"weight[{j}] must hold {self.nin} Values (in_features)")))
+            for j, row in enumerate(rows)
+        )
+
+    def _checked_bias(self, bias: Any) -> tuple[Value, ...] | None:
+        """``bias`` as a tuple of ``nout`` Values, None as None, or a clear error."""
+        if bias is None:
+            return None
+        items = _held(bias, self.nout, f"bias must hold {self.nout} Values (out_features) or be "
+                      "None")
+        return tuple(_parameter(v, f"bias[{j}]") for j, v in enumerate(items))
 
     @property
     def in_features(self) -> int:
@@ -147,6 +167,25 @@ class Linear(Module):
             for b, x in zip(linear.bias, part.biases, strict=True):
                 b.data = x
         return linear
+
+
+def _held(obj: Any, n: int, what: str, unit: str = "") -> Sequence[Any]:
+    """The items of ``obj`` (a list, tuple or array) when it holds ``n``; else an error that
+    starts with ``what`` (what a Linear's weight or bias must be)."""
+    items = as_sequence(obj)
+    if items is None:
+        raise TypeError(f"Linear: {what}; got {type(obj).__name__}")
+    if len(items) != n:
+        raise ValueError(f"Linear: {what}; got {len(items)}{unit}")
+    return items
+
+
+def _parameter(v: Any, where: str) -> Value:
+    """``v`` when it is a Value: a Linear's weights and biases are its parameters."""
+    if not isinstance(v, Value):
+        raise TypeError(f"Linear: {where} must be a Value (a parameter), got "
+                        f"{type(v).__name__}; to set a number, assign to a parameter's .data")
+    return v
 
 
 class _Elementwise(Module):

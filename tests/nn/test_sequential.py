@@ -79,6 +79,44 @@ def test_replacing_linear_weights_reaches_the_forward_pass():
     assert lin([1.0, 1.0])[0].data == 5.0
 
 
+def test_replacing_linear_weights_with_the_wrong_shape_or_numbers_is_refused_unchanged():
+    lin = Linear(2, 2, seed=0)
+    _set(lin, [[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5])
+    weight, bias = lin.weight, lin.bias
+
+    def unchanged():
+        assert lin.weight is weight and lin.bias is bias
+        # the forward pass still reads these weights: 1 + 2 + 0.5 and 3 + 4 - 0.5
+        assert [v.data for v in lin([1.0, 1.0])] == [3.5, 6.5]
+        assert list(lin.state_dict().values()) == [1.0, 2.0, 3.0, 4.0, 0.5, -0.5]
+
+    three_rows = tuple((Value(1.0), Value(1.0)) for _ in range(3))
+    with pytest.raises(ValueError, match=r"Linear: weight must hold 2 rows \(out_features\) "
+                                         r"of 2 Values \(in_features\); got 3 rows"):
+        lin.weight = three_rows
+    unchanged()
+    with pytest.raises(ValueError, match=r"Linear: weight\[1\] must hold 2 Values "
+                                         r"\(in_features\); got 3"):
+        lin.weight = ((Value(1.0), Value(1.0)), (Value(1.0), Value(1.0), Value(1.0)))
+    unchanged()
+    with pytest.raises(TypeError, match=r"Linear: weight\[0\]\[1\] must be a Value \(a "
+                                        r"parameter\), got float; to set a number, assign "
+                                        r"to a parameter's \.data"):
+        lin.weight = [[Value(0.1), 0.2], [Value(0.3), Value(0.4)]]
+    unchanged()
+    with pytest.raises(ValueError, match=r"Linear: bias must hold 2 Values \(out_features\) "
+                                         r"or be None; got 1"):
+        lin.bias = (Value(1.0),)
+    unchanged()
+    with pytest.raises(TypeError, match=r"Linear: bias must hold 2 Values \(out_features\) "
+                                        r"or be None; got float"):
+        lin.bias = 0.0
+    unchanged()
+    lin.weight = [[Value(1.0), Value(0.0)], [Value(0.0), Value(1.0)]]  # lists are read too
+    assert isinstance(lin.weight, tuple) and all(isinstance(r, tuple) for r in lin.weight)
+    assert [v.data for v in lin([2.0, 3.0])] == [2.5, 2.5]
+
+
 def test_linear_checks_its_arguments():
     with pytest.raises(ValueError, match="Linear: nin must be a positive int, got 0"):
         Linear(0, 2)

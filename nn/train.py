@@ -21,7 +21,8 @@ for none. A metric is ``"accuracy"`` or a named function ``metric(outputs, label
 called with the outputs as floats (one per sample, or a list per sample for several outputs);
 its name is its history key.
 
-**Accuracy** (:func:`accuracy`): several outputs are judged by argmax. One output is judged by
+**Accuracy** (:func:`accuracy`): several outputs are judged by argmax (a label that is one
+number must then be a class index, checked before training). One output is judged by
 the rule its loss declares as ``accuracy_rule``: ``"sign"`` for scores and logits (``hinge``,
 ``binary_cross_entropy_with_logits``: positive means the higher label), ``"nearest"`` for
 probabilities and regression outputs (``mse``, ``l1``, ``smooth_l1``: the nearer of the two
@@ -104,6 +105,11 @@ def _argmax(row: list[float]) -> int:
     return max(range(len(row)), key=row.__getitem__)
 
 
+def _is_index(label: float, outputs: int) -> bool:
+    """True when ``label`` (a float) names one of ``outputs`` classes: 0, 1, ... outputs - 1."""
+    return label.is_integer() and 0 <= label < outputs
+
+
 def _label_values(rule: str, labels: list[float], given: Any) -> tuple[float, float] | None:
     """The two label values ``(low, high)`` that one output is judged between: ``given``, else
     the smallest and largest label. None when the sign rule meets one label value only (each
@@ -141,7 +147,8 @@ def accuracy(
     """Fraction of ``outputs`` classified right.
 
     Several outputs per sample: right when the largest output's index is the label (or, for a
-    row label such as a one-hot target, the index of its largest entry). One output: the two
+    row label such as a one-hot target, the index of its largest entry); a label that is no
+    class index (-1, 2.5, or past the last output) raises ValueError. One output: the two
     label values ``low < high`` are ``label_values``, else the smallest and largest label, and
     each label stands for the nearer of them; the output picks ``high`` when
 
@@ -184,6 +191,10 @@ def accuracy(
                                  f"of {len(label)}")
             singles.append((out[0], label[0]))
         elif len(label) == 1:
+            if not _is_index(label[0], len(out)):
+                raise ValueError(f"accuracy: label {i} is {label[0]:g}, but output {i} has "
+                                 f"{len(out)} values: a label must be a class index "
+                                 f"0..{len(out) - 1} (the index of the largest output)")
             right += _argmax(out) == label[0]
         elif len(label) == len(out):
             right += _argmax(out) == _argmax(label)
@@ -269,11 +280,12 @@ def _bind_accuracy(
     """``chosen`` with ``accuracy`` bound to the loss's rule and to the two label values of
     ``labels`` (every label the run will judge, so that each batch is judged alike).
 
-    Checked before anything trains. A loss that declares no rule (a function of your own, a
-    lambda) is judged only where both rules agree: two label values around 0, such as
-    -1/+1. Otherwise, and when the labels do not suit the declared rule, a model with one
-    output is refused; ``first`` (one input row) is run once, with no graph, to count the
-    outputs (several outputs are judged by argmax whatever the rule).
+    Checked before anything trains; ``first`` (one input row) is run once, with no graph, to
+    count the outputs. Several outputs are judged by argmax whatever the rule, so a label
+    given as one number must be a class index. A loss that declares no rule (a function of
+    your own, a lambda) is judged only where both rules agree: two label values around 0,
+    such as -1/+1. Otherwise, and when the labels do not suit the declared rule, a model with
+    one output is refused.
     """
     if not any(fn is accuracy for _, fn in chosen):
         return chosen
@@ -303,11 +315,16 @@ def _bind_accuracy(
                    f"{seen}: regression targets have no accuracy (several classes need one "
                    "output each)")
     pair = (distinct[0], distinct[-1]) if len(distinct) > 1 and not problem else None
-    if problem:
+    if distinct:
         with no_grad():
-            out = model(first)
-        if len(_items(out, "output", 0)) == 1:
+            outputs = len(_items(model(first), "output", 0))
+        if outputs == 1 and problem:
             raise ValueError(f"{who}: accuracy of one output: {problem}")
+        wrong = next((t for t in distinct if not _is_index(t, outputs)), None)
+        if outputs > 1 and wrong is not None:
+            raise ValueError(f"{who}: accuracy of {outputs} outputs is the index of the largest, "
+                             f"so the labels must be class indices 0..{outputs - 1}, but one is "
+                             f"{wrong:g}")
     bound = functools.partial(accuracy, rule=rule or "sign", label_values=pair)
     return [(key, bound if fn is accuracy else fn) for key, fn in chosen]
 

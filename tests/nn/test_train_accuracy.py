@@ -308,3 +308,38 @@ def test_an_undeclared_loss_on_several_outputs_is_judged_by_argmax():
                     optimizer=SGD(params, lr=0.0), metrics=["accuracy"], progress=False,
                     jit=False)
     assert record["accuracy"] == 2 / 3
+
+
+# -- several outputs need class indices ------------------------------------------------------------
+
+
+def test_argmax_accuracy_refuses_labels_that_are_not_class_indices():
+    rows = [[0.1, 0.9], [2.0, -1.0]]  # argmax 1, 0
+    assert accuracy(rows, [1.0, 0.0]) == 1.0  # whole floats are indices (NumPy float labels)
+    # -1/+1 labels, a class past the outputs, a fraction: no output's index can equal them,
+    # so counting them wrong would report a made-up accuracy
+    for labels, shown in (([1, -1], "-1"), ([1, 2], "2"), ([0.5, 0], "0.5")):
+        with pytest.raises(ValueError, match=rf"accuracy: label \d is {shown}, but output \d "
+                                             r"has 2 values: a label must be a class index "
+                                             r"0\.\.1 \(the index of the largest output\)"):
+            accuracy(rows, labels)
+
+
+def test_fit_refuses_labels_that_are_not_class_indices_before_training():
+    # two outputs, -1/+1 labels and a loss of one's own (a multi-class hinge): the argmax of
+    # two outputs is 0 or 1, never -1, so every -1 sample would count as wrong
+    outputs = [[0.3, -0.3], [-0.2, 0.2], [1.0, 0.0]]
+    model = Table(outputs)
+    before = model.state_dict()
+
+    def margin(rows, labels):
+        return losses.mse([r[1] - r[0] for r in rows], labels)
+
+    with pytest.raises(ValueError, match=r"fit: accuracy of 2 outputs is the index of the "
+                                         r"largest, so the labels must be class indices "
+                                         r"0\.\.1, but one is -1"):
+        fit(model, [[0.0], [1.0], [2.0]], [-1, 1, -1], loss=margin, epochs=1,
+            optimizer=SGD(model.parameters(), lr=0.1), metrics=["accuracy"], progress=False)
+    assert model.state_dict() == before
+    with pytest.raises(ValueError, match=r"evaluate: accuracy of 2 outputs .* but one is 3"):
+        evaluate(model, [[0.0], [1.0]], [1, 3], loss=losses.cross_entropy)

@@ -81,6 +81,22 @@ def _prediction(p: Any, name: str, where: str) -> Any:
     raise TypeError(f"{name}: {where} must be a Value or a number, got {type(p).__name__}")
 
 
+def _mixed_shapes(p_row: Any, t_row: Any, i: int) -> str:
+    """Why prediction ``i`` and target ``i`` do not pair: one is a row, the other a number (with
+    how to match them when the row holds one item, the usual way this happens)."""
+    if p_row is not None:
+        text = f"prediction {i} is a row of {len(p_row)} but target {i} is one number"
+        if len(p_row) == 1:
+            text += (" (a model ending in Linear(..., 1) returns a list of one output): give "
+                     "the targets as rows too, [[t] for t in y]")
+        return text
+    text = f"prediction {i} is one number but target {i} is a row of {len(t_row)}"
+    if len(t_row) == 1:
+        text += (" (targets of shape (n, 1)?): flatten the targets, e.g. y.ravel() or "
+                 "[t for (t,) in y]")
+    return text
+
+
 def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[Any]]:
     """Flattened (prediction, target) lists with matching shapes; targets as floats or
     Values."""
@@ -94,7 +110,7 @@ def _pairs(preds: Any, targets: Any, name: str) -> tuple[list[Any], list[Any]]:
         p_row = _row(p)
         t_row = _row(t)
         if (p_row is None) != (t_row is None):
-            raise ValueError(f"{name}: prediction {i} and target {i} differ in shape")
+            raise ValueError(f"{name}: {_mixed_shapes(p_row, t_row, i)}")
         if p_row is not None and t_row is not None:
             if len(p_row) != len(t_row):
                 raise ValueError(f"{name}: prediction {i} has {len(p_row)} outputs but "
@@ -183,8 +199,12 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
         raise ValueError(f"hinge: {len(ss)} scores but {len(ys)} labels")
     terms = []
     for i, (s, y) in enumerate(zip(ss, ys, strict=True)):
-        if _row(s) is not None:
-            raise TypeError(f"hinge: score {i} must be a single Value, got a row")
+        row = _row(s)
+        if row is not None:
+            hint = (" (a model ending in Linear(..., 1) returns a list of one: pass its item, "
+                    "e.g. a model whose forward returns net(x)[0])") if len(row) == 1 else ""
+            raise TypeError(f"hinge: score {i} is a row of {len(row)}; hinge takes one score "
+                            f"per sample{hint}")
         s = _prediction(s, "hinge", f"score {i}")
         if isinstance(y, Value):
             terms.append(relu(1.0 - y * s))

@@ -257,6 +257,27 @@ def test_length_mismatch_and_empty_batches(loss_fn):
         loss_fn(values(0.1), ["1"])
 
 
+@pytest.mark.parametrize("loss_fn", [mse, l1, smooth_l1, binary_cross_entropy_with_logits])
+def test_a_row_of_one_against_a_number_says_which_is_which_and_how_to_match(loss_fn):
+    # Sequential(..., Linear(16, 1)) returns a list of one output per sample; labels read
+    # from an (n, 1) array are rows of one. Each side alone is fine; mixed, say so.
+    with pytest.raises(ValueError, match=r"prediction 0 is a row of 1 but target 0 is one "
+                                         r"number .*Linear\(\.\.\., 1\).*\[\[t\] for t in y\]"):
+        loss_fn([values(0.5), values(-0.5)], [1, 0])
+    with pytest.raises(ValueError, match=r"prediction 1 is one number but target 1 is a row of "
+                                         r"1 .*flatten the targets"):
+        loss_fn(values(0.5, -0.5), [1, [0]])
+    with pytest.raises(ValueError, match=r"prediction 0 is a row of 2 but target 0 is one "
+                                         r"number$"):
+        loss_fn([values(0.5, 0.1)], [1])
+
+
+def test_hinge_given_a_row_of_one_says_how_to_take_its_score():
+    with pytest.raises(TypeError, match=r"hinge: score 0 is a row of 1; hinge takes one score "
+                                        r"per sample.*Linear\(\.\.\., 1\).*\[0\]"):
+        hinge([values(0.5)], [1])
+
+
 def test_hinge_length_mismatch():
     with pytest.raises(ValueError, match="2 scores but 1 labels"):
         hinge(values(1, 2), [1])

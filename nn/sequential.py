@@ -33,6 +33,7 @@ from autograd import Value, matvec, relu, sigmoid, softmax, tanh
 from .arrays import as_sequence, is_number
 from .checks import Seed, input_list, positive_int, seeded_random
 from .export import (
+    TORCH_ACTIVATIONS,
     LinearWeights,
     Part,
     activation_to_torch,
@@ -45,6 +46,7 @@ from .module import Module
 
 if TYPE_CHECKING:
     import torch
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 __all__ = ["Linear", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]
 
@@ -210,6 +212,17 @@ class _Elementwise(Module):
         """The ``torch.nn`` module of the same name."""
         return activation_to_torch(self.activation, f"{type(self).__name__}.to_torch")
 
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module) -> Self:
+        """This activation, from the ``torch.nn`` module of the same name.
+
+        Raises:
+            ImportError: PyTorch is not installed (``pip install "valuegrad[torch]"``).
+            TypeError: ``module`` is another kind of module (subclasses included).
+        """
+        _activation_from_torch(cls.activation, cls.__name__, module)
+        return cls()
+
 
 class ReLU(_Elementwise):
     """``max(0, x)`` for each input (PyTorch's ``nn.ReLU``).
@@ -277,6 +290,26 @@ class Softmax(Module):
     def to_torch(self) -> torch.nn.Module:
         """``torch.nn.Softmax(dim=-1)``."""
         return activation_to_torch("softmax", "Softmax.to_torch")
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module) -> Self:
+        """A ``Softmax`` from a ``torch.nn.Softmax`` over each sample's outputs.
+
+        Raises:
+            ImportError: PyTorch is not installed (``pip install "valuegrad[torch]"``).
+            TypeError: ``module`` is another kind of module (subclasses included).
+            ValueError: its ``dim`` is neither -1 nor 1 (a softmax over another dimension).
+        """
+        _activation_from_torch("softmax", cls.__name__, module)
+        return cls()
+
+
+def _activation_from_torch(name: str, cls: str, module: Any) -> None:
+    """Checks that ``module`` is the ``torch.nn`` activation ``name`` (for ``cls.from_torch``)."""
+    who = f"{cls}.from_torch"
+    if read_torch(module, who) != name:
+        raise TypeError(f"{who}: expected a torch.nn.{TORCH_ACTIVATIONS[name]}, got "
+                        f"{type(module).__name__}")
 
 
 _ACTIVATIONS: dict[str, type[Module]] = {

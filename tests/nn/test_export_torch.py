@@ -295,6 +295,23 @@ def test_linear_and_activations_go_to_torch_one_by_one():
         assert type(made) is theirs and repr(made) == repr(ours)
 
 
+def test_activations_come_from_torch_one_by_one():
+    # the SPEC: to_torch/from_torch map Sequential, Linear and the activation modules
+    for ours, theirs in ((ReLU, torch.nn.ReLU()), (Tanh, torch.nn.Tanh()),
+                         (Sigmoid, torch.nn.Sigmoid()), (Softmax, torch.nn.Softmax(dim=-1)),
+                         (Softmax, torch.nn.Softmax(dim=1))):
+        made = ours.from_torch(theirs)
+        assert type(made) is ours and repr(made) == repr(theirs).replace("dim=1", "dim=-1")
+    with pytest.raises(TypeError, match=r"ReLU\.from_torch: expected a torch\.nn\.ReLU, got "
+                                        r"Tanh"):
+        ReLU.from_torch(torch.nn.Tanh())
+    with pytest.raises(TypeError, match=r"Softmax\.from_torch: expected a torch\.nn\.Softmax, "
+                                        r"got Linear"):
+        Softmax.from_torch(torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match=r"Softmax\.from_torch: Softmax has dim=0"):
+        Softmax.from_torch(torch.nn.Softmax(dim=0))
+
+
 def _bad_sequentials():
     nn = torch.nn
 

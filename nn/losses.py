@@ -266,7 +266,9 @@ def binary_cross_entropy_with_logits(
     is ``softplus(x) - t * x``. Written each way round so that softplus only ever sees
     ``-|x|``: no overflow and no cancellation, finite for any finite logit. Each element is
     one ``binary_cross_entropy`` op; a target given as a Value gets the gradient ``-x``.
-    Logits that are outputs of a ``sigmoid`` node are probabilities: a ``UserWarning`` says so.
+    Logits that are outputs of a ``sigmoid`` node are probabilities: a ``UserWarning`` says so
+    (when they were computed with a graph: a pass under ``no_grad``, as in ``evaluate`` and
+    ``fit``'s validation, records no ops to recognise).
     """
     xs, ts = _pairs(logits, targets, "binary_cross_entropy_with_logits")
     for i, x in enumerate(xs):
@@ -322,7 +324,9 @@ def cross_entropy(logit_rows: Sequence[Sequence[Any]], target_indices: Sequence[
     PyTorch either), and a target that is not a class index picks nothing sensible.
 
     Rows that are the outputs of ``autograd.softmax`` (an MLP's ``output_activation="softmax"``,
-    a ``Softmax`` module) are probabilities, not logits: a ``UserWarning`` says so, once a call.
+    a ``Softmax`` module) are probabilities, not logits: a ``UserWarning`` says so, once a call
+    (when they were computed with a graph: a pass under ``no_grad``, as in ``evaluate`` and
+    ``fit``'s validation, records no ops to recognise).
 
     >>> from autograd import Value
     >>> row = [Value(2.0), Value(2.0)]

@@ -278,11 +278,16 @@ def differentiable_edges(node: Any) -> list[tuple[Any, Any]]:
     args = arguments(node)
     stored = edges(node)
     result = []
+    every: Sequence[Any] | None = None  # a bulk partial (logsumexp's softmax), made once
     k = 0
     for i, a in enumerate(args):
         if k < len(stored) and a is stored[k][0]:
             try:
-                d = op.partial(i, args, node)
+                if op.bulk:
+                    every = op.partials(args, node) if every is None else every
+                    d = every[i]
+                else:
+                    d = op.partial(i, args, node)
             except (ArithmeticError, ValueError):
                 if op.custom:
                     raise

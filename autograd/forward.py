@@ -77,10 +77,10 @@ def tangents(
 def _local_derivatives(node: Value, differentiable: bool) -> Sequence[tuple[Value, Any]]:
     """Each parent of ``node`` with d(node)/d(parent): the floats the forward pass stored
     (the ones ``backward`` multiplies), or, for a differentiable pass, the table's formulas
-    re-derived on Values. Both are the same numbers but where an op keeps a more exact bulk
-    form for floats (logsumexp's softmax); there the first-order pass too evaluates the
-    per-argument formula, so that a ``jit`` trace of the differentiable pass compiles to
-    exactly the floats of the first-order one."""
+    re-derived on Values. Both are the same numbers but where an op keeps a bulk form
+    (logsumexp's softmax, computed on floats and on Values alike); there the first-order pass
+    too evaluates it on the Values, so that a ``jit`` trace of the differentiable pass
+    compiles to exactly the floats of the first-order one."""
     op = node.primitive
     if differentiable or (op is not None and op.bulk):
         pairs = differentiable_edges(node)

@@ -18,16 +18,19 @@ True
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from .modes import enable_grad
+from .modes import run_recording
 from .node import Value
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 class GradcheckError(AssertionError):
@@ -267,6 +270,17 @@ _HEADERS = ("output", "input", "input value", "analytic", "numeric", "abs err", 
 # ---------------------------------------------------------------------------------------------
 
 
+def _recorded(check: C) -> C:
+    """A checker that records whatever mode surrounds it (an outer no_grad), switched on in a
+    copy of the context (:func:`autograd.modes.run_recording`)."""
+
+    @functools.wraps(check)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return run_recording(check, *args, **kwargs)
+
+    return cast(C, run)
+
+
 def _check_arguments(
     f: Any, inputs: Any, eps: Any, atol: Any, rtol: Any, who: str
 ) -> tuple[list[float], float, float, float]:
@@ -278,7 +292,7 @@ def _check_arguments(
     return point, float(eps), float(atol), float(rtol)
 
 
-@enable_grad()  # checks record whatever mode surrounds them (an outer no_grad)
+@_recorded
 def gradcheck(
     f: Callable[..., Any],
     inputs: Sequence[float | Value],
@@ -384,7 +398,7 @@ def _gradient(f: Callable[..., Any], point: Sequence[float], who: str, where: st
     return row
 
 
-@enable_grad()
+@_recorded
 def gradgradcheck(
     f: Callable[..., Any],
     inputs: Sequence[float | Value],

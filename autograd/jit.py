@@ -40,7 +40,7 @@ from typing import Any
 from .backprop import add_to_grads, gradients, topological_order
 from .baked import JitCheckError, StaleTraceError, Watch, first_difference, same, watch
 from .codegen import Generated, GuardFailed, generate
-from .modes import enable_grad
+from .modes import run_recording
 from .node import Value
 from .trace import (
     ConcretizationError,
@@ -604,8 +604,7 @@ class Compiled:
             return self._f(*args)
         static = self._static_set(len(args))
         leaves = rebuild(key, args, static, iter([Value(x) for x in flat]))
-        with enable_grad():
-            out = self._target(*leaves)
+        out = run_recording(self._target, *leaves)
         if kind == "forward":
             outputs: list[Any] = []
             shape = output_shape(out, outputs)

@@ -126,15 +126,29 @@ def logsumexp_f(xs: Sequence[float]) -> float:
     return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
 
 
-def softmax_f(xs: Sequence[float], out: float) -> list[float]:
+def softmax_f(xs: Sequence[Any], out: Any) -> list[Any]:
     """The partials of logsumexp, exp(x_i - m) / total: exact to the last bits even where
-    log(total) is below the float spacing of ``out`` (inputs near 1e17)."""
-    m = max(xs)
-    if not math.isfinite(m):
+    log(total) is below the float spacing of ``out`` (inputs near 1e17).
+
+    On Values (the differentiable partials), the shift is ``out`` itself, a node: softmax is
+    the same for any shift, so exp(x_i - out) / sum_j exp(x_j - out) is softmax at every order
+    of derivative, and dividing by the sum keeps the log(total) that ``out`` rounds away (the
+    bare exp(x_i - out) is 1 for two equal logits of 1e17, not 1/2). A trace compiles the shift
+    as a traced node, never a number read from the data."""
+    if type(out) is float:
+        m = max(xs)
+        if not math.isfinite(m):
+            return [exp(x - out) for x in xs]
+        exps = [math.exp(x - m) for x in xs]
+        total = math.fsum(exps)
+        return [e / total for e in exps]
+    if not math.isfinite(out.data):
         return [exp(x - out) for x in xs]
-    exps = [math.exp(x - m) for x in xs]
-    total = math.fsum(exps)
-    return [e / total for e in exps]
+    shifted = [exp(x - out) for x in xs]
+    total = shifted[0]
+    for e in shifted[1:]:
+        total = total + e
+    return [e / total for e in shifted]
 
 
 NAMESPACE: dict[str, Any] = {

@@ -17,9 +17,12 @@ from collections.abc import Callable, Generator
 from types import FrameType
 from typing import Any, TypeVar, cast
 
-__all__ = ["TRACER", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = [
+    "TRACER", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "run_recording",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class Mode:
@@ -63,6 +66,20 @@ def recording() -> Mode:
     if current.record:
         return current
     return RECORD if current.sites is None else Mode(True, current.sites)
+
+
+def run_recording(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``func(*args, **kwargs)`` recording whatever the mode around, in a copy of the context:
+    how the library's own code switches recording on. The mode goes with the copy however the
+    call ends, a KeyboardInterrupt at any bytecode included; a ``with enable_grad():`` in the
+    caller's context could be interrupted inside its own ``__enter__`` or ``__exit__`` and
+    leave the caller's ``no_grad`` recording."""
+    return contextvars.copy_context().run(_recording, func, args, kwargs)
+
+
+def _recording(func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    MODE.set(recording())  # in run_recording's copy of the context
+    return func(*args, **kwargs)
 
 
 class _ModeSwitch:

@@ -87,7 +87,12 @@ def real(x: object, what: str) -> float:
 
 
 def _short(x: object) -> str:
-    text = repr(x)
+    try:
+        text = repr(x)
+    except ValueError:  # an int past sys.get_int_max_str_digits() (4,300 digits by default)
+        if not isinstance(x, int):
+            raise
+        return f"of about {int(x.bit_length() * 0.30103)} digits"
     return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} digits)"
 
 

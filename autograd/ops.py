@@ -189,7 +189,8 @@ class Op:
                 ONE template for every argument over ``{x}`` (that argument), ``{other}`` (its
                 partner in a paired op), ``{n}`` (the argument count) and ``{out}``.
             bulk: an n-ary op's expression for all partials at once over ``{args}`` and
-                ``{out}``, when it is more exact than the per-argument template on floats.
+                ``{out}``, when it is more exact than the per-argument template (it serves floats
+                and Values alike).
         """
         op = cls.__new__(cls)
         op.name = name
@@ -363,7 +364,7 @@ class Op:
             return self._derivatives[i](*args)
         if self.nary:
             n = len(args)
-            if self._bulk is not None and all(type(a) is float for a in args):
+            if self._bulk is not None:  # more exact than the template, on Values too
                 return self.partials(args, out)[i]
             half = n // 2
             other = (args[i + half] if i < half else args[i - half]) if self.paired else None
@@ -381,9 +382,9 @@ class Op:
 
     @property
     def bulk(self) -> bool:
-        """True for an op whose float partials come from its bulk expression (logsumexp's
-        softmax), more exact than its per-argument template: the floats a forward pass stores
-        may then differ in the last bits from the template evaluated on Values."""
+        """True for an op whose partials come from its bulk expression (logsumexp's softmax),
+        more exact than its per-argument template (which shows people the formula), on floats
+        and on Values alike."""
         return self._bulk is not None
 
     @property

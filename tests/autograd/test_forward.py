@@ -500,3 +500,17 @@ def test_random_programs_jvp_and_hvp_equal_pytorchs(data):
 def test_operators_covered_by_the_pytorch_translation():
     torch = pytest.importorskip("torch")
     assert set(_torch_functions(torch)) == set(OPS)
+
+
+def test_jvp_and_hvp_of_logsumexp_at_huge_logits_are_the_softmaxes():
+    # logsumexp([x, x]) = x + log 2: along (1, 0) its tangent is softmax_0 = 1/2, and its
+    # Hessian [[1/4, -1/4], [-1/4, 1/4]] times (1, 0) is (1/4, -1/4) (closed forms). At 1e17
+    # the per-argument formula exp(x - out) is exp(0) = 1: jvp gave 1.0 and hvp (0.0, -1.0).
+    def lse(a, b):
+        return ag.logsumexp([a, b])
+
+    for big in (1e17, -1e17, 1e300):
+        assert jvp(lse, (big, big), (1.0, 0.0)) == (lse(big, big).data, 0.5)
+        assert jit(lambda a, b: jvp(lse, (a, b), (1.0, 0.0)))(big, big)[1] == 0.5
+        assert hvp(lse, (big, big), (1.0, 0.0)) == [0.25, -0.25]
+        assert jit(lambda a, b: hvp(lse, (a, b), (1.0, 0.0)))(big, big) == [0.25, -0.25]

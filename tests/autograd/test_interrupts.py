@@ -291,6 +291,31 @@ def test_an_interrupt_at_every_bytecode_leaves_the_mode_around_it(call):
     assert ag.is_grad_enabled()
 
 
+@pytest.mark.parametrize("call", ["jit engine run", "gradcheck", "gradgradcheck"])
+def test_the_library_switches_modes_only_in_a_copy_of_the_context(call):
+    """jit's engine runs (its checking mode, a fallback, a domain error) and the gradient
+    checkers record whatever the mode around; they switched it with ``enable_grad`` in the
+    caller's context, so an interrupt inside that switch's ``__enter__`` or ``__exit__`` left
+    the caller's ``no_grad`` recording."""
+    if call == "jit engine run":
+        g = ag.jit(lambda v: graph(v, Y), check_every=1)  # every call also runs the engine
+        expected = g(X)
+        run = lambda: g(X)
+        again = lambda: g(X) == expected
+    else:
+        check = ag.gradcheck if call == "gradcheck" else ag.gradgradcheck
+        run = lambda: check(lambda v: graph(v, Y), [X])
+        again = run
+
+    def after(k):
+        assert not ag.is_grad_enabled(), k
+        assert again(), k
+
+    with ag.no_grad():
+        assert every_bytecode(run, after) > 500
+    assert ag.is_grad_enabled()
+
+
 def test_compiled_backward_interrupted_at_every_bytecode():
     w, u = Value(Y), Value(2.0)  # outside leaves: the compiled backward adds to their .grad
     g = ag.jit(lambda v: graph(v, w) * u)

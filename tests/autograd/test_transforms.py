@@ -199,3 +199,24 @@ def test_closures_with_a_mix_of_grad_jacobian_and_hessian():
     # its second x-derivative: -2 sin x - x cos x
     h = ag.hessian(lambda x: ag.grad(lambda y: (x * y).sin())(1.0))(0.7)
     assert h[0][0] == pytest.approx(-2 * math.sin(0.7) - 0.7 * math.cos(0.7), rel=1e-12)
+
+
+@pytest.mark.parametrize("big", [1e17, -1e17, 1e300])
+def test_logsumexp_differentiable_partials_are_the_softmax_at_huge_logits(big):
+    # d logsumexp / d x_i is softmax_i: (1/2, 1/2) for two equal logits, whose Hessian is
+    # diag(p) - p p^T = [[1/4, -1/4], [-1/4, 1/4]] (closed form). Where log 2 is below the
+    # spacing of the output (|x| >= 1e16), exp(x_i - out) is exp(0) = 1: the differentiable
+    # partials (nested grad, create_graph, hessian) gave 1 and a Hessian of [[1/2, -1/2], ...].
+    def lse(a, b):
+        return ag.logsumexp([a, b])
+
+    assert grad(lse, (0, 1))(big, big) == (0.5, 0.5)  # first order: the engine's bulk softmax
+    nested = grad(lse, (0, 1))(Value(big), Value(big))
+    assert [g.data for g in nested] == [0.5, 0.5]
+    a, b = Value(big), Value(big)
+    lse(a, b).backward(create_graph=True)
+    assert [a.grad.data, b.grad.data] == [0.5, 0.5]
+    assert hessian(lse)(big, big) == [[0.25, -0.25], [-0.25, 0.25]]
+    # with a constant among the inputs and three of them: softmax (1/3, 1/3, 1/3)
+    third = grad(lambda x: grad(lambda y: ag.logsumexp([y, x, big]))(big))(big)
+    assert third == pytest.approx(-1.0 / 9.0, rel=1e-15)  # d/dx p_y = -p_y p_x

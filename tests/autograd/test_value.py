@@ -300,3 +300,15 @@ def test_is_leaf_is_a_property():
     assert x.is_leaf is True and y.is_leaf is False
     assert not y.is_leaf  # "if v.is_leaf:" now means what it says
     assert y.item() == 2.0 and type(y.item()) is float
+
+
+def test_an_int_past_reprs_digit_limit_is_named_too_large_not_a_repr_error():
+    # repr refuses ints of over 4,300 digits (sys.get_int_max_str_digits): the message that
+    # quotes the number raised ValueError("Exceeds the limit ...") instead of OverflowError.
+    huge = 10**5000
+    with pytest.raises(OverflowError, match=r"Value.*about 5000 digits.*too large"):
+        Value(huge)
+    with pytest.raises(OverflowError, match=r"add.*about 5000 digits.*too large"):
+        Value(1.0) + huge
+    with pytest.raises(OverflowError, match=r"jvp.*about 5000 digits.*too large"):
+        ag.jvp(lambda x: x * x, (huge,), (1.0,))

@@ -13,9 +13,9 @@ it is written from the table into these places, each between ``op-table`` marker
 - ``docs/reference/autograd.md``: the reference entries of the functions and the filter
   that shows ``Value``'s operators.
 
-``python3 -m tests.test_generated --write`` rewrites them all after a change to the table
-(``--root DIR`` writes another checkout). Each test here fails, naming that command, when a
-place is out of date.
+``python3 -m tests.test_generated --write`` rewrites them all after a change to the table (see
+"Adding an op" in the README). Each test here fails, naming that command, when a place is out
+of date.
 """
 
 from __future__ import annotations
@@ -222,9 +222,8 @@ def test_the_generated_names_are_what_the_package_binds():
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--write"]:
-        root = Path(sys.argv[3]) if sys.argv[2:3] == ["--root"] else ROOT
-        done = write(root)
+    if sys.argv[1:] == ["--write"]:
+        done = write(ROOT)
         print("rewritten from the op table: " + (", ".join(done) if done else "nothing"))
     else:
         print(__doc__)

@@ -557,7 +557,7 @@ class Compiled:
         trace = variant.trace
         start = time.perf_counter()
         wrt = self._wrt(key, trace) if kind == "grad" else ()
-        gen = generate(trace, kind, wrt)
+        gen = generate(trace, kind, wrt, getattr(self._target, "__qualname__", ""))
         middle = time.perf_counter()
         gen.function()
         end = time.perf_counter()

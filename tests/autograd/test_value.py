@@ -300,3 +300,28 @@ def test_is_leaf_is_a_property():
     assert x.is_leaf is True and y.is_leaf is False
     assert not y.is_leaf  # "if v.is_leaf:" now means what it says
     assert y.item() == 2.0 and type(y.item()) is float
+
+
+# -- the layout: stated once (autograd.layout), every builder fills every slot ------------------
+
+def test_values_slots_are_the_layouts_with_a_type_each():
+    from autograd.layout import SLOTS
+
+    assert Value.__slots__ == SLOTS
+    assert tuple(Value.__annotations__) == SLOTS  # the types, for type checkers
+
+
+def test_every_way_of_making_a_node_fills_every_slot():
+    from autograd.layout import SLOTS
+
+    square = ag.custom_op(lambda t: t * t, lambda t: 2 * t, name="square")
+    x, y = Value(1.5), Value(-2.0)
+    made = [x, x + y, 2.0 - x, x.exp(), ag.exp(1.0), ag.dot([x, y, x], [y, 1.0, 2.0]),
+            ag.sum([x, 2.0, y]), square(x), x.leaky_relu(y), ag.matvec([[x, y]], [1.0, y])[0]]
+    with ag.no_grad():
+        made.append(x * y)
+    with ag.detect_anomaly():
+        made.append(x * y)
+    for node in made:
+        for slot in SLOTS:
+            getattr(node, slot)  # an unset slot would raise AttributeError

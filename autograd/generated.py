@@ -62,7 +62,9 @@ def register_lazily(filename: str, source: str, owner: Any) -> None:
     splits it into lines the first time a traceback or ``pdb`` asks), until ``owner`` is
     garbage collected."""
     linecache.cache[filename] = (_Source(source),)
-    weakref.finalize(owner, _forget, filename)
+    # The finalizer is dict.pop itself: no bytecode of ours runs when the owner is collected
+    # (a collection can come at any bytecode of any code, a KeyboardInterrupt with it).
+    weakref.finalize(owner, linecache.cache.pop, filename, None)
 
 
 class _Source:
@@ -75,10 +77,6 @@ class _Source:
 
     def __call__(self) -> str:
         return self.text
-
-
-def _forget(filename: str) -> None:
-    linecache.cache.pop(filename, None)
 
 
 def define(source: str, title: str, namespace: dict[str, Any]) -> dict[str, Any]:

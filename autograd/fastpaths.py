@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from .layout import EMPTY
 from .ops import Op
 
-__all__ = ["INIT", "MAKE", "binary_source", "build_source", "function_source", "nary_source",
-           "unary_source"]
+__all__ = ["INIT", "MAKE", "MAKE_MANY", "binary_source", "build_source", "function_source",
+           "nary_source", "unary_source"]
 
 
 def build_source(indent: str, node: str, **fields: str) -> str:
@@ -146,6 +146,15 @@ MAKE = (
     + "    return node\n"
 )
 """Any node from its fields: what the generic builders call."""
+
+MAKE_MANY = (
+    "def make_many(op, data, many):\n"
+    "    node = _new(Value)\n"
+    + build_source("    ", "node", data="data", _primitive="op", _many="many")
+    + "    return node\n"
+)
+"""A node of three or more arguments, ``many`` being ``(parents, partials, constants)``: what
+``dot`` and ``matvec`` build in the default mode (a layer makes one per row)."""
 
 INIT = (
     "def __init__(self, data, *, label=''):\n"

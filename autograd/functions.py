@@ -7,8 +7,8 @@ row) make ONE graph node however many inputs they take: a neuron's weighted sum 
 with 2n parent edges instead of 2n binary nodes, which is most of what makes training on
 scalars affordable. ``sum``, ``mean`` and ``logsumexp`` are generated from their rows (the
 forward and the bulk partial are the table's text); ``dot`` and ``matvec`` are written here,
-calling the functions compiled from the dot row (:attr:`Op.pair_forward`,
-:attr:`Op.pair_partials`).
+calling the function compiled from the dot row (:attr:`Op.pair`: the forward and the partials
+of both halves in one call).
 """
 
 from __future__ import annotations
@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any
 from . import fastpaths
 from .generated import by_name
 from .modes import MODE, RECORD
-from .node import Consts, Scalar, Value, compile_function, leaf, link, make, nary, real
+from .node import (
+    Consts,
+    Scalar,
+    Value,
+    compile_function,
+    leaf,
+    link,
+    make_many,
+    nary,
+    real,
+)
 from .ops import OPS, TABLE, Op
 
 __all__ = [op.function for op in TABLE if op.function is not None] + ["matvec", "softmax"]
@@ -64,6 +74,7 @@ _JUST_VALUE = {Value}
 _JUST_FLOAT = {float}
 _VALUE_OR_FLOAT = {Value, float}
 _DATA = attrgetter("data")
+_mode = MODE.get
 
 
 def _join(
@@ -142,20 +153,18 @@ else:
 
 # -- dot and matvec: one node per weighted sum, from the dot row's compiled functions -------
 
-PairForward = Callable[[Sequence[float], Sequence[float]], float]
-PairPartials = Callable[[Sequence[float], Sequence[float], float],
-                        tuple[Sequence[float], Sequence[float]]]
+Pair = Callable[[Sequence[float], Sequence[float]], tuple[float, Sequence[float], Sequence[float]]]
 
 
-def _pair_functions(op: Op) -> tuple[PairForward, PairPartials]:
-    """A paired row's forward over its two halves, and its partials for each half."""
-    if op.pair_forward is None or op.pair_partials is None:
+def _pair_of(op: Op) -> Pair:
+    """A paired row's ``pair``: ``(out, partials of xs, partials of ys)`` over its halves."""
+    if op.pair is None:
         raise TypeError(f"op {op.name!r} is not a paired op")
-    return op.pair_forward, op.pair_partials
+    return op.pair
 
 
 _DOT = OPS["dot"]
-_dot_forward, _dot_partials = _pair_functions(_DOT)
+_dot = _pair_of(_DOT)
 
 
 def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
@@ -175,25 +184,23 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Value:
         if y_types == _JUST_VALUE or y_types == _JUST_FLOAT:
             xd = list(map(_DATA, xs))
             yd: Sequence[Any] = ys if y_types == _JUST_FLOAT else list(map(_DATA, ys))
-            data = _dot_forward(xd, yd)
-            mode = MODE.get()
+            data, for_x, for_y = _dot(xd, yd)
+            mode = _mode()
             if not mode.record:
                 return leaf(data)
-            for_x, for_y = _dot_partials(xd, yd, data)
             if y_types == _JUST_VALUE:
                 parents, partials, consts = (*xs, *ys), (*for_x, *for_y), None
             else:
                 parents, partials, consts = tuple(xs), tuple(for_x), (range(n, 2 * n), tuple(ys))
             if mode is RECORD and n > 1:  # three or more arguments: the node built at once
-                return make(_DOT, data, None, 0.0, None, 0.0, None, (parents, partials, consts))
+                return make_many(_DOT, data, (parents, partials, consts))
             return link(_DOT, data, parents, partials, consts, mode)
     xd, xmask, xconsts = _split(xs, "dot")
     yd, ymask, yconsts = _split(ys, "dot")
-    data = _dot_forward(xd, yd)
-    mode = MODE.get()
+    data, for_x, for_y = _dot(xd, yd)
+    mode = _mode()
     if not mode.record:
         return leaf(data)
-    for_x, for_y = _dot_partials(xd, yd, data)
     if xmask is None and ymask is None:
         parents, partials, consts = (*xs, *ys), (*for_x, *for_y), None
     elif xmask is None and ymask is not None and True not in ymask:  # Values times constants
@@ -231,7 +238,7 @@ def matvec(
     if ymask is not None:  # the shared input's Values and constants, once for all rows
         y_values = tuple(compress(xs, ymask))
         y_consts = _shift(yconsts, n)
-    mode = MODE.get()
+    mode = _mode()
     at_once = mode is RECORD and n > 1  # build each node at once (three or more arguments)
     out: list[Value] = []
     append = out.append
@@ -246,11 +253,10 @@ def matvec(
             xmask = xconsts = None
         else:
             xd, xmask, xconsts = _split(row, "matvec")
-        data = _dot_forward(xd, yd)
+        data, for_row, for_input = _dot(xd, yd)
         if not mode.record:
             append(leaf(data))
             continue
-        for_row, for_input = _dot_partials(xd, yd, data)
         if xmask is not None:
             append(nary(mode, _DOT, data, *_join(row, xmask, xconsts, xs, ymask, yconsts),
                         (*for_row, *for_input)))
@@ -268,7 +274,7 @@ def matvec(
             parents = row if type(row) is tuple else tuple(row)
             partials, consts = for_row, y_consts
         if at_once:
-            append(make(_DOT, data, None, 0.0, None, 0.0, None, (parents, partials, consts)))
+            append(make_many(_DOT, data, (parents, partials, consts)))
         else:
             append(link(_DOT, data, parents, partials, consts, mode))
     return out

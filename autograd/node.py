@@ -30,7 +30,10 @@ from .layout import SLOTS
 from .modes import MODE, RECORD, TRACER, Mode, creation_site
 from .ops import NAMESPACE, TABLE, Op
 
-__all__ = ["Consts", "Value", "apply", "compile_function", "leaf", "link", "make", "nary", "real"]
+__all__ = [
+    "Consts", "Value", "apply", "compile_function", "leaf", "link", "make", "make_many", "nary",
+    "real",
+]
 
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
@@ -255,13 +258,18 @@ def _methods() -> dict[str, Any]:
     return methods
 
 
-if TYPE_CHECKING:  # the generated builder's signature, for type checkers
+Many = tuple[tuple["Value", ...], Sequence[float], Consts | None]
+"""A node of three or more arguments: its parents, their partials and its constants."""
+
+if TYPE_CHECKING:  # the generated builders' signatures, for type checkers
     def make(
         op: Op | None, data: float, p0: Value | None, d0: float, p1: Value | None, d1: float,
-        c: float | None, many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None,
+        c: float | None, many: Many | None,
     ) -> Value: ...
+    def make_many(op: Op, data: float, many: Many) -> Value: ...
 else:
     make = compile_function("make", fastpaths.MAKE, "make")
+    make_many = compile_function("make_many", fastpaths.MAKE_MANY, "make_many")
 _init = compile_function("__init__", fastpaths.INIT, "Value.__init__")
 _init.__qualname__ = "Value.__init__"
 
@@ -296,7 +304,7 @@ class Value:
     _p1: Value | None
     _d1: float
     _c: float | None
-    _many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None
+    _many: Many | None
     _g: Any
 
     if TYPE_CHECKING:  # the signature of the generated __init__, for type checkers and editors

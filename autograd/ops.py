@@ -145,8 +145,8 @@ class Op:
     function): ``method`` (the ``Value`` method, an operator such as ``__add__`` or a name such
     as ``exp``), ``reflected`` (a binary operator's reflected form, ``__radd__``), ``function``
     (the module-level function, ``autograd.exp``), ``defaults`` (default values of trailing
-    arguments, ``{"slope": 0.01}``). A paired row also has ``pair_forward(xs, ys)`` and
-    ``pair_partials(xs, ys, out)`` (the partials of each half), compiled from its templates.
+    arguments, ``{"slope": 0.01}``). A paired row also has ``pair(xs, ys)``, compiled from its
+    templates: ``(out, partials of xs, partials of ys)`` over its two halves, in one call.
     """
 
     __slots__ = (
@@ -167,8 +167,7 @@ class Op:
         "method",
         "name",
         "nary",
-        "pair_forward",
-        "pair_partials",
+        "pair",
         "paired",
         "params",
         "reflected",
@@ -208,8 +207,7 @@ class Op:
         self.reflected: str | None = None
         self.function: str | None = None
         self.defaults: dict[str, float] = {}
-        self.pair_forward: Callable[..., float] | None = None
-        self.pair_partials: Callable[..., tuple[Sequence[Any], Sequence[Any]]] | None = None
+        self.pair: Callable[..., tuple[float, Sequence[Any], Sequence[Any]]] | None = None
         self._forward_t: str | None = None
         self._partial_t: tuple[str, ...] | None = None
         self._each: Any = None
@@ -277,8 +275,7 @@ class Op:
         op.defaults = dict(defaults or {})
         if list(op.defaults) != list(op.params[len(op.params) - len(op.defaults):]):
             raise ValueError(f"op {name!r}: defaults must name the last arguments, in order")
-        op.pair_forward = None
-        op.pair_partials = None
+        op.pair = None
         op._forward_t = forward
         op._bulk = bulk
         op._derivatives = ()
@@ -300,10 +297,11 @@ class Op:
                 _fill(name, bulk, args="args", out="out")
             roles["partials"] = ("args, out", str(op.bulk_expr("args", "out")))
             if paired:
-                roles["pair_forward"] = ("xs, ys", str(op.sequence_forward_expr("xs", "ys")))
                 halves = op.paired_half_exprs("xs", "ys", "out")
                 assert halves is not None
-                roles["pair_partials"] = ("xs, ys, out", _tuple_expr(halves))
+                roles["pair"] = (
+                    "xs, ys", f"(out := {op.sequence_forward_expr('xs', 'ys')}), {', '.join(halves)}"
+                )
         else:
             if isinstance(partials, str) or len(partials) != len(params):
                 raise TypeError(f"op {name!r}: give one partial template per argument")
@@ -321,8 +319,7 @@ class Op:
         op._partials_fn = compiled["partials"]
         if op.nary:
             op._partial_fns = (compiled["partial"],)
-            op.pair_forward = compiled.get("pair_forward")
-            op.pair_partials = compiled.get("pair_partials")
+            op.pair = compiled.get("pair")
         else:
             op._partial_fns = tuple(compiled[f"partial_{i}"] for i in range(len(params)))
         return op

@@ -71,18 +71,27 @@ _LOCALS = {"self", "x", "y", "data", "mode", "node", "exc"}
 """The local names of a generated method's body."""
 
 
-def _operand(op: Op, name: str) -> tuple[str, str]:
-    """A binary method's second parameter: its name (``other`` for an operator, else the
-    row's own: ``slope``) and its declaration with the row's default."""
-    param = op.params[1]
-    other = "other" if name.startswith("__") else param
-    if other in _LOCALS:
-        raise ValueError(
-            f"op {op.name!r}: the argument name {other!r} is a local name of the generated "
-            f"method {name}; name it otherwise (not {', '.join(sorted(_LOCALS))})"
-        )
-    default = f"={op.defaults[param]!r}" if param in op.defaults else ""
-    return other, f"{other}{default}"
+def parameters(op: Op, method: str | None = None) -> list[tuple[str, str]]:
+    """The parameters of a row's generated ``method`` (``self`` apart) or, without one, of its
+    module-level function: ``(name, default as source text or "")`` each. An operator's
+    operand is ``other``; a named method's and a function's are the row's own (``slope``),
+    with the row's defaults. (The type stubs are written from this too.)"""
+    params = op.params if method is None else op.params[1:]
+    declared = []
+    for param in params:
+        name = "other" if method is not None and method.startswith("__") else param
+        if method is not None and name in _LOCALS:
+            raise ValueError(
+                f"op {op.name!r}: the argument name {name!r} is a local name of the generated "
+                f"method {method}; name it otherwise (not {', '.join(sorted(_LOCALS))})"
+            )
+        default = repr(op.defaults[param]) if param in op.defaults else ""
+        declared.append((name, default))
+    return declared
+
+
+def _declared(params: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}={default}" if default else name for name, default in params)
 
 
 def binary_source(op: Op, name: str, reflected: bool = False) -> str:
@@ -90,11 +99,11 @@ def binary_source(op: Op, name: str, reflected: bool = False) -> str:
     Value, Value and float or int, each with the row's forward and partials inlined."""
     d0, d1 = op.partial_exprs(["x", "y"], "data") or ("", "")
     xy = ["x", "y"]
-    other, declared = _operand(op, name)
+    [(other, _)] = params = parameters(op, name)
     # An operator answers NotImplemented to an operand it does not take (Python then asks
     # the other operand); a plain method (leaky_relu) raises apply's TypeError instead.
     fallback = "_other_operand" if name.startswith("__") else "apply"
-    source = f"def {name}(self, {declared}):\n" + _docstring("    ", method_doc(op))
+    source = f"def {name}(self, {_declared(params)}):\n" + _docstring("    ", method_doc(op))
     if reflected:
         return source + (
             f"    if type({other}) is float or type({other}) is int:\n"
@@ -129,17 +138,18 @@ def unary_source(op: Op, name: str) -> str:
 def function_source(op: Op) -> str:
     """``<function>(x, ...)`` for a row of one or two arguments: its method on a Value, the
     generic path (:func:`autograd.node.apply`) on a real number."""
-    params = list(op.params)
-    declared = ", ".join(f"{p}={op.defaults[p]!r}" if p in op.defaults else p for p in params)
-    first, rest = params[0], ", ".join(params[1:])
-    source = f"def {op.function}({declared}):\n" + _docstring("    ", function_doc(op))
+    params = parameters(op)
+    names = [name for name, _ in params]
+    first, rest = names[0], ", ".join(names[1:])
+    source = f"def {op.function}({_declared(params)}):\n" + _docstring("    ", function_doc(op))
     if op.method is not None:
         source += f"    if isinstance({first}, Value):\n        return {first}.{op.method}({rest})\n"
-    return source + f"    return apply(OP, ({', '.join(params)},))\n"
+    return source + f"    return apply(OP, ({', '.join(names)},))\n"
 
 
 MAKE = (
     "def make(op, data, p0, d0, p1, d1, c, many):\n"
+    "    'A node from its fields (the layout: autograd.layout).'\n"
     "    node = _new(Value)\n"
     + build_source("    ", "node", data="data", _primitive="op", _p0="p0", _d0="d0", _p1="p1",
                    _d1="d1", _c="c", _many="many")
@@ -149,6 +159,7 @@ MAKE = (
 
 MAKE_MANY = (
     "def make_many(op, data, many):\n"
+    "    'A node of three or more arguments: many is (parents, partials, constants).'\n"
     "    node = _new(Value)\n"
     + build_source("    ", "node", data="data", _primitive="op", _many="many")
     + "    return node\n"

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd.fastpaths import parameters
 from autograd.ops import TABLE, Op, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,13 +37,15 @@ COMMAND = "python3 -m tests.test_generated --write"
 
 # -- the texts ----------------------------------------------------------------------------------
 
+def _stub_params(params: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}: Scalar = {default}" if default else f"{name}: Scalar"
+                     for name, default in params)
+
+
 def _method_stub(op: Op, name: str) -> str:
-    if op.arity == 1:
-        return f"def {name}(self) -> Value: ..."
-    param = op.params[1]
-    other = "other" if name.startswith("__") else param
-    default = f" = {op.defaults[param]!r}" if param in op.defaults else ""
-    return f"def {name}(self, {other}: Scalar{default}) -> Value: ..."
+    params = parameters(op, name)
+    args = "self" + (f", {_stub_params(params)}" if params else "")
+    return f"def {name}({args}) -> Value: ..."
 
 
 def value_stubs() -> str:
@@ -68,11 +71,7 @@ def function_stubs() -> str:
         if op.nary:
             lines.append(f"def {op.function}(xs: Iterable[Scalar]) -> Value: ...")
             continue
-        params = ", ".join(
-            f"{p}: Scalar = {op.defaults[p]!r}" if p in op.defaults else f"{p}: Scalar"
-            for p in op.params
-        )
-        lines.append(f"def {op.function}({params}) -> Value: ...")
+        lines.append(f"def {op.function}({_stub_params(parameters(op))}) -> Value: ...")
     return "".join(f"    {line}\n" for line in lines)
 
 

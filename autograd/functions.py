@@ -151,7 +151,7 @@ else:
     globals().update(_functions())  # the functions themselves, one per table row
 
 
-# -- dot and matvec: one node per weighted sum, from the dot row's compiled functions -------
+# -- dot and matvec: one node per weighted sum, from the dot row's compiled pair ------------
 
 Pair = Callable[[Sequence[float], Sequence[float]], tuple[float, Sequence[float], Sequence[float]]]
 

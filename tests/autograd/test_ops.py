@@ -165,6 +165,25 @@ def test_every_method_and_function_of_the_row_builds_the_ops_node(name):
             assert out.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.parametrize("name", [op.name for op in ag.ops.BINARY])
+def test_named_methods_and_functions_take_the_rows_argument_names(name):
+    """``x.leaky_relu(slope=0.1)`` and ``leaky_relu(x, slope=0.1)``, as the row names its
+    arguments (an operator's operand is positional), and the row's defaults."""
+    op = OPS[name]
+    xs = points(name, count=1)[0]
+    expected = forward(name)(*xs)
+    param = op.params[1]
+    if op.method is not None and not op.method.startswith("__"):
+        method = getattr(Value(xs[0]), op.method)
+        assert method(**{param: xs[1]}).data == pytest.approx(expected, rel=1e-12)
+    if op.function is not None:
+        function = getattr(ag, op.function)
+        assert function(xs[0], **{param: xs[1]}).data == pytest.approx(expected, rel=1e-12)
+    for default_of, value in op.defaults.items():
+        assert default_of == param
+        assert getattr(ag, op.function)(xs[0]).data == forward(name)(xs[0], value)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_matches_reference(name):
     for xs in points(name):

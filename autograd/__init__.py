@@ -48,7 +48,9 @@ _check_complete()
 from .backprop import topological_order
 from .custom import custom_op
 from .explain import explain
-from .functions import abs as abs  # an attribute only: in __all__ it would shadow the builtin
+
+# op-table:imports:start (autograd.functions' names: python3 -m tests.test_generated --write)
+from .functions import abs as abs  # not in __all__ (a builtin)
 from .functions import (
     cos,
     dot,
@@ -66,7 +68,9 @@ from .functions import (
     sqrt,
     tanh,
 )
-from .functions import sum as sum  # an attribute only, like abs
+from .functions import sum as sum  # not in __all__ (a builtin)
+
+# op-table:imports:end
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .jit import jit
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -78,19 +82,14 @@ __version__ = "0.1.0"
 # Tells `nn` (and users) that this `autograd` is valuegrad's, not HIPS autograd of the same name.
 __distribution__ = "valuegrad"
 
-# `sum` and `abs` are left out: `from autograd import *` must not shadow the builtins (a
-# micrograd-style `sum(terms, bias)` would break). They stay reachable as `autograd.sum`/`.abs`.
 __all__ = [
     "OPS",
     "GradcheckError",
     "Op",
     "Value",
-    "cos",
     "custom_op",
     "detect_anomaly",
-    "dot",
     "enable_grad",
-    "exp",
     "explain",
     "grad",
     "gradcheck",
@@ -101,12 +100,23 @@ __all__ = [
     "jacobian",
     "jit",
     "jvp",
+    "no_grad",
+    "topological_order",
+    "value_and_grad",
+]
+# The functions (a function per op of the table, matvec, softmax) but those named like a builtin
+# (`sum`, `abs`): `from autograd import *` must not shadow the builtins (a micrograd-style
+# `sum(terms, bias)` would break), so they are reached as `autograd.sum` and `autograd.abs`.
+# op-table:all:start
+__all__ += [
+    "cos",
+    "dot",
+    "exp",
     "leaky_relu",
     "log",
     "logsumexp",
     "matvec",
     "mean",
-    "no_grad",
     "relu",
     "sigmoid",
     "sin",
@@ -114,6 +124,5 @@ __all__ = [
     "softplus",
     "sqrt",
     "tanh",
-    "topological_order",
-    "value_and_grad",
 ]
+# op-table:all:end

@@ -1,9 +1,9 @@
 """Reverse mode: the sort, the first-order sweep, the create_graph sweep, the anomaly report.
 
-The engine's two halves share the node layout documented in :mod:`autograd.node` and read
-nowhere else: node.py builds nodes, this module walks them. It imports no ``Value``: it
-reads the slots of whatever nodes it is given and makes new Values (create_graph) by
-arithmetic on the ones it has.
+The engine's two halves share the node layout of :mod:`autograd.layout`, which only they (and
+:mod:`autograd.serial`, pickling) read: node.py builds nodes, this module walks them. It
+imports no ``Value``: it reads the slots of whatever nodes it is given and makes new Values
+(create_graph) by arithmetic on the ones it has.
 
 - :func:`topological_order` sorts iteratively (no recursion: a chain of a million nodes works
   at the default recursion limit), marking visited nodes in their scratch slot ``_g``.
@@ -207,7 +207,7 @@ def sweep(order: list[Any], seed: float, into_grad: bool) -> None:
         if many is None:
             continue
         ps, ds, _ = many
-        if g == 0.0 and _isfinite(node.data if node._op.nary else _plain_sum(ds)):
+        if g == 0.0 and _isfinite(node.data if node._primitive.nary else _plain_sum(ds)):
             # Every product would be a zero (the partials are finite): the node is skipped.
             # A dead ReLU's neuron skips its whole weighted sum. An n-ary op's partials are
             # finite wherever its output is (they are constants, its inputs, or a softmax),
@@ -254,7 +254,7 @@ def anomaly(node: Any, k: int, g: Any, d: Any, sites: Mapping[int, Any]) -> Floa
     same_data = data == node.data or (
         type(data) is float and math.isnan(data) and math.isnan(node.data)
     )
-    if op is not node._op or not same_data:
+    if op is not node._primitive or not same_data:
         site = ""
     where = (
         f"\n  created at {site}"
@@ -274,7 +274,7 @@ def differentiable_edges(node: Any) -> list[tuple[Any, Any]]:
     """Each parent of ``node`` with d(node)/d(parent) re-derived from the op table on Values
     (a graph of its own); where a built-in formula is singular (sqrt' at 0), the IEEE value
     stored by the forward pass, as a constant. A custom op's derivative that raises raises."""
-    op = node._op
+    op = node._primitive
     args = arguments(node)
     stored = edges(node)
     result = []
@@ -335,7 +335,7 @@ def _graph_sweep(order: list[Any], seed: Any, grads: dict[Any, Any] | None) -> N
             new.append(total if type(total) is make else make(total))
         else:
             grads[node] = g
-        if node._op is None:
+        if node._primitive is None:
             continue
         for k, (p, d) in enumerate(differentiable_edges(node)):
             if type(d) is float and d == 1.0:

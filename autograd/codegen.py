@@ -37,6 +37,7 @@ from operator import itemgetter
 from typing import Any
 
 from .backprop import topological_order
+from .generated import file_name, register_lazily, unique_title
 from .node import Value
 from .ops import NAMESPACE, OPS, Op
 from .trace import Guard, Trace
@@ -62,29 +63,43 @@ class Generated:
 
     A big graph is generated as several functions (``parts``, each a ``(name, source)`` pair,
     the entry point last), compiled one by one: CPython's compiler takes time and memory that
-    grow faster than linearly with the size of one function.
+    grow faster than linearly with the size of one function. Each part is compiled under a
+    file name of its own, ``<jit 3: f backward>`` in the package's folder (``title`` and the
+    part's name), and entered in ``linecache`` (without a copy of its text) for as long as the
+    compiled function lives, so that tracebacks and ``pdb`` show the generated lines.
     """
 
     def __init__(
-        self, name: str, parts: list[tuple[str, str]], namespace: dict[str, Any], nodes: int
+        self, name: str, parts: list[tuple[str, str]], namespace: dict[str, Any], nodes: int,
+        title: str = "",
     ) -> None:
         self.name = name
         self.parts = parts
         self.source = "\n".join(source for _, source in parts)
         self.namespace = namespace
         self.nodes = nodes
+        self.title = unique_title(title or "generated")
         self._function: Callable[..., Any] | None = None
+
+    def file_name(self, part: str) -> str:
+        """The file name the part called ``part`` is compiled under."""
+        return file_name(f"{self.title} {part}")
 
     def function(self) -> Callable[..., Any]:
         if self._function is None:
             namespace = dict(self.namespace)
+            files = []
             for name, source in self.parts:
                 # The module code holds one ``def``; its code object becomes the function
                 # directly, with the namespace as globals (nothing but the def is ever run).
-                module = compile(source, f"<jit {name}>", "exec")
+                filename = self.file_name(name)
+                module = compile(source, filename, "exec")
                 (code,) = [c for c in module.co_consts if isinstance(c, types.CodeType)]
                 namespace[name] = types.FunctionType(code, namespace, name)
+                files.append((filename, source))
             self._function = namespace[self.name]
+            for filename, source in files:
+                register_lazily(filename, source, self._function)
         return self._function
 
 
@@ -166,7 +181,7 @@ class _Names:
         return name
 
 
-def generate(trace: Trace, kind: str, wrt: Sequence[Value] = ()) -> Generated:
+def generate(trace: Trace, kind: str, wrt: Sequence[Value] = (), of: str = "") -> Generated:
     """Source of one compiled function for ``trace``.
 
     Args:
@@ -174,10 +189,11 @@ def generate(trace: Trace, kind: str, wrt: Sequence[Value] = ()) -> Generated:
             output, its gradient for each of ``trace.params`` and the other outputs if any) or
             ``"grad"`` (the scalar output and its gradient for each of ``wrt``, input leaves).
         wrt: for ``"grad"``, the leaves to differentiate by.
+        of: the traced function's name, for the file name tracebacks show.
 
     The function takes ``A`` (the input numbers, flattened) and ``D`` (the parameters' data).
     """
-    return _Generator(trace, kind, wrt).run()
+    return _Generator(trace, kind, wrt).run(of)
 
 
 class _Generator:
@@ -376,7 +392,7 @@ class _Generator:
 
     # -- the function ------------------------------------------------------------------------
 
-    def run(self) -> Generated:
+    def run(self, of: str = "") -> Generated:
         trace = self.trace
         self._name_leaves()
         fname = {"forward": "forward", "backward": "backward", "grad": "gradient"}[self.kind]
@@ -412,7 +428,7 @@ class _Generator:
         )
         self.namespace["_K"] = tuple(self.compared)
         nodes = sum(1 for n in trace.order if not n.is_leaf)
-        return Generated(fname, self._functions(fname), self.namespace, nodes)
+        return Generated(fname, self._functions(fname), self.namespace, nodes, of)
 
     def _functions(self, fname: str) -> list[tuple[str, str]]:
         """The units as one function, or as parts passing live values through a list ``S``

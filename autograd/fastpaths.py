@@ -1,103 +1,171 @@
 """Source text of the engine's fast paths, built from the op table's rows.
 
-Every specialised path (the operators, the elementary methods, the n-ary ops and a layer's
-``matvec``) is Python text assembled here from a row's :meth:`~autograd.ops.Op.forward_expr`
-and :meth:`~autograd.ops.Op.partial_exprs` (or its bulk partial) and from identifiers of this
-package; :func:`autograd.node.compile_function` compiles it. Nothing a user writes enters it.
+Every generated function (``Value``'s operators and elementary methods, the module-level
+functions of the table's rows, the n-ary ops) is Python text assembled here from a row's
+:meth:`~autograd.ops.Op.forward_expr` and :meth:`~autograd.ops.Op.partial_exprs` (or its bulk
+partial), its parameter names and defaults, and from identifiers of this package;
+:func:`autograd.node.compile_function` compiles it. Nothing a user writes enters it.
 :func:`build_source` is the one text that fills a node: every generated builder uses it, so
-the node's layout (documented in :mod:`autograd.node`) is written out in one place.
+the node's layout (:mod:`autograd.layout`) is written out in one place.
+
+The helpers generated text calls are named as they are defined (``_slow``, ``apply``,
+``creation_site``, ...: see ``autograd.node``'s namespace), so a name read in a traceback leads
+to its definition. The two exceptions are bound methods looked up once: ``mode_get`` is
+``MODE.get`` and ``tracer_get`` is ``TRACER.get`` (:mod:`autograd.modes`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .layout import EMPTY
 from .ops import Op
 
-__all__ = ["INIT", "LAYOUT", "MAKE", "binary_source", "build_source", "dot_source",
+__all__ = ["INIT", "MAKE", "MAKE_MANY", "binary_source", "build_source", "function_source",
            "nary_source", "unary_source"]
-
-LAYOUT = ("data", "grad", "label", "_op", "_p0", "_d0", "_p1", "_d1", "_c", "_many", "_g")
-"""The node's slots, in the order :func:`build_source` fills them (meanings: autograd.node)."""
-
-_DEFAULTS = {
-    "grad": "0.0", "label": '""', "_p0": "None", "_d0": "0.0", "_p1": "None", "_d1": "0.0",
-    "_c": "None", "_many": "None", "_g": "None",
-}
 
 
 def build_source(indent: str, node: str, **fields: str) -> str:
     """Source that fills every slot of ``node`` (already allocated) from expressions; the
     slots not given take their empty value."""
-    values = _DEFAULTS | fields
-    return "".join(f"{indent}{node}.{slot} = {values[slot]}\n" for slot in LAYOUT)
+    values = EMPTY | fields
+    return "".join(f"{indent}{node}.{slot} = {value}\n" for slot, value in values.items())
+
+
+def _docstring(indent: str, text: str) -> str:
+    return f"{indent}{text!r}\n"
+
+
+def method_doc(op: Op) -> str:
+    """The docstring of ``op``'s ``Value`` methods."""
+    return f"{op.doc} (the op table's {op.name!r})."
+
+
+def function_doc(op: Op) -> str:
+    """The docstring of ``op``'s module-level function."""
+    if op.nary:
+        return (f"{op.doc}, as one node however many inputs (Values and real numbers, mixed); "
+                f"domain: {op.domain} (the op table's {op.name!r}).")
+    return f"{op.doc}, for a Value or a real number (the op table's {op.name!r})."
 
 
 def _fast_path(op: Op, indent: str, names: Sequence[str], args: str, **fields: str) -> str:
     """The body every generated operator shares: the forward from the table row (domain
     errors named), the mode check (any mode but the default goes through the generic path
     with the op's arguments ``args``), then the node."""
-    inputs = ", ".join(names)
+    inputs = ", ".join(names) + ("," if len(names) == 1 else "")
     return (
         f"{indent}try:\n{indent}    data = {op.forward_expr(names)}\n"
         f"{indent}except ARITH as exc:\n"
-        f"{indent}    raise domain_error(OP, ({inputs},), exc) from None\n"
+        f"{indent}    raise domain_error(OP, ({inputs}), exc) from None\n"
         f"{indent}mode = mode_get()\n"
         f"{indent}if mode is not RECORD:\n"
-        f"{indent}    return slow(mode, OP, data, {args})\n"
-        f"{indent}node = new(Value)\n"
-        + build_source(indent, "node", data="data", _op="OP", **fields)
+        f"{indent}    return _slow(mode, OP, data, {args})\n"
+        f"{indent}node = _new(Value)\n"
+        + build_source(indent, "node", data="data", _primitive="OP", **fields)
         + f"{indent}return node\n"
     )
 
 
-def binary_source(op: Op, name: str, reflected: bool = False, default: str = "") -> str:
+_LOCALS = {"self", "x", "y", "data", "mode", "node", "exc"}
+"""The local names of a generated method's body."""
+
+
+def parameters(op: Op, method: str | None = None) -> list[tuple[str, str]]:
+    """The parameters of a row's generated ``method`` (``self`` apart) or, without one, of its
+    module-level function: ``(name, default as source text or "")`` each. An operator's
+    operand is ``other``; a named method's and a function's are the row's own (``slope``),
+    with the row's defaults. (The type stubs are written from this too.)"""
+    params = op.params if method is None else op.params[1:]
+    declared = []
+    for param in params:
+        name = "other" if method is not None and method.startswith("__") else param
+        if method is not None and name in _LOCALS:
+            raise ValueError(
+                f"op {op.name!r}: the argument name {name!r} is a local name of the generated "
+                f"method {method}; name it otherwise (not {', '.join(sorted(_LOCALS))})"
+            )
+        default = repr(op.defaults[param]) if param in op.defaults else ""
+        declared.append((name, default))
+    return declared
+
+
+def _declared(params: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}={default}" if default else name for name, default in params)
+
+
+def binary_source(op: Op, name: str, reflected: bool = False) -> str:
     """``self <op> other`` (``other <op> self`` when reflected) from the table row: Value and
     Value, Value and float or int, each with the row's forward and partials inlined."""
     d0, d1 = op.partial_exprs(["x", "y"], "data") or ("", "")
     xy = ["x", "y"]
+    [(other, _)] = params = parameters(op, name)
     # An operator answers NotImplemented to an operand it does not take (Python then asks
     # the other operand); a plain method (leaky_relu) raises apply's TypeError instead.
-    fallback = "other_operand" if name.startswith("__") else "apply"
-    source = f"def {name}(self, other{default}):\n"
+    fallback = "_other_operand" if name.startswith("__") else "apply"
+    source = f"def {name}(self, {_declared(params)}):\n" + _docstring("    ", method_doc(op))
     if reflected:
         return source + (
-            "    if type(other) is float or type(other) is int:\n"
-            "        x = other if type(other) is float else constant(other, OP)\n"
+            f"    if type({other}) is float or type({other}) is int:\n"
+            f"        x = {other} if type({other}) is float else _constant({other}, OP)\n"
             "        y = self.data\n"
             + _fast_path(op, "        ", xy, "(x, self)", _p1="self", _d1=d1, _c="x")
-            + "    return other_operand(OP, (other, self))\n"
+            + f"    return _other_operand(OP, ({other}, self))\n"
         )
     return source + (
-        "    if type(other) is Value:\n"
+        f"    if type({other}) is Value:\n"
         "        x = self.data\n"
-        "        y = other.data\n"
-        + _fast_path(op, "        ", xy, "(self, other)", _p0="self", _d0=d0, _p1="other",
+        f"        y = {other}.data\n"
+        + _fast_path(op, "        ", xy, f"(self, {other})", _p0="self", _d0=d0, _p1=other,
                      _d1=d1)
-        + "    if type(other) is float or type(other) is int:\n"
+        + f"    if type({other}) is float or type({other}) is int:\n"
         "        x = self.data\n"
-        "        y = other if type(other) is float else constant(other, OP)\n"
+        f"        y = {other} if type({other}) is float else _constant({other}, OP)\n"
         + _fast_path(op, "        ", xy, "(self, y)", _p0="self", _d0=d0, _c="y")
-        + f"    return {fallback}(OP, (self, other))\n"
+        + f"    return {fallback}(OP, (self, {other}))\n"
     )
 
 
 def unary_source(op: Op, name: str) -> str:
     """``self.<op>()`` from the table row."""
     (d0,) = op.partial_exprs(["x"], "data") or ("",)
-    return f"def {name}(self):\n    x = self.data\n" + _fast_path(
-        op, "    ", ["x"], "(self,)", _p0="self", _d0=d0
+    return (
+        f"def {name}(self):\n" + _docstring("    ", method_doc(op)) + "    x = self.data\n"
+        + _fast_path(op, "    ", ["x"], "(self,)", _p0="self", _d0=d0)
     )
+
+
+def function_source(op: Op) -> str:
+    """``<function>(x, ...)`` for a row of one or two arguments: its method on a Value, the
+    generic path (:func:`autograd.node.apply`) on a real number."""
+    params = parameters(op)
+    names = [name for name, _ in params]
+    first, rest = names[0], ", ".join(names[1:])
+    source = f"def {op.function}({_declared(params)}):\n" + _docstring("    ", function_doc(op))
+    if op.method is not None:
+        source += f"    if isinstance({first}, Value):\n        return {first}.{op.method}({rest})\n"
+    return source + f"    return apply(OP, ({', '.join(names)},))\n"
 
 
 MAKE = (
     "def make(op, data, p0, d0, p1, d1, c, many):\n"
-    "    node = new(Value)\n"
-    + build_source("    ", "node", data="data", _op="op", _p0="p0", _d0="d0", _p1="p1",
+    "    'A node from its fields (the layout: autograd.layout).'\n"
+    "    node = _new(Value)\n"
+    + build_source("    ", "node", data="data", _primitive="op", _p0="p0", _d0="d0", _p1="p1",
                    _d1="d1", _c="c", _many="many")
     + "    return node\n"
 )
 """Any node from its fields: what the generic builders call."""
+
+MAKE_MANY = (
+    "def make_many(op, data, many):\n"
+    "    'A node of three or more arguments: many is (parents, partials, constants).'\n"
+    "    node = _new(Value)\n"
+    + build_source("    ", "node", data="data", _primitive="op", _many="many")
+    + "    return node\n"
+)
+"""A node of three or more arguments, ``many`` being ``(parents, partials, constants)``: what
+``dot`` and ``matvec`` build in the default mode (a layer makes one per row)."""
 
 INIT = (
     "def __init__(self, data, *, label=''):\n"
@@ -105,10 +173,10 @@ INIT = (
     "        data = real(data, 'Value()')\n"
     "    if type(label) is not str:\n"
     "        raise TypeError(f'Value label must be a str, got {type(label).__name__}')\n"
-    + build_source("    ", "self", data="data", label="label", _op="None")
+    + build_source("    ", "self", data="data", label="label")
     + "    mode = mode_get()\n"
     "    if mode.sites is not None:\n"
-    "        mode.sites[id(self)] = (sites_of(), data, None)\n"
+    "        mode.sites[id(self)] = (creation_site(), data, None)\n"
     "    tracer = tracer_get()  # jit hook: leaves made inside a trace are its constants\n"
     "    if tracer is not None:\n"
     "        tracer.leaf(self)\n"
@@ -117,11 +185,13 @@ INIT = (
 
 
 def nary_source(op: Op) -> str:
-    """``name(xs)`` for an n-ary op over one sequence: the row's forward and bulk partial."""
+    """``<function>(xs)`` for an n-ary op over one sequence: the row's forward and bulk
+    partial."""
+    name = op.function
     return (
-        f"def {op.name}(xs):\n"
-        f"    xs = as_sequence(xs, {op.name!r})\n"
-        f"    datas, mask, consts = split(xs, {op.name!r})\n"
+        f"def {name}(xs):\n" + _docstring("    ", function_doc(op))
+        + f"    xs = _as_sequence(xs, {name!r})\n"
+        f"    datas, mask, consts = _split(xs, {name!r})\n"
         "    try:\n"
         f"        data = {op.sequence_forward_expr('datas')}\n"
         "    except ARITH as exc:\n"
@@ -130,108 +200,4 @@ def nary_source(op: Op) -> str:
         "    if not mode.record:\n"
         "        return leaf(data)\n"
         f"    return nary(mode, OP, data, xs, mask, consts, {op.bulk_expr('datas', 'data')})\n"
-    )
-
-
-def _many(indent: str, parents: str, partials: str, consts: str, out: str = "append") -> str:
-    """The node of a dot over n > 1 pairs (three or more arguments), built inline in the
-    default mode (other modes, and n = 1, take the generic builder), handed to ``out``
-    (``append``, or ``return``)."""
-    give = "return " if out == "return" else f"{out}("
-    end = "" if out == "return" else ")"
-    return (
-        f"{indent}ps = {parents}\n"
-        f"{indent}ds = {partials}\n"
-        f"{indent}if mode is RECORD and n > 1:\n"
-        f"{indent}    node = new(Value)\n"
-        + build_source(f"{indent}    ", "node", data="data", _op="OP",
-                       _many=f"(ps, ds, {consts})")
-        + f"{indent}    {give}node{end}\n"
-        f"{indent}else:\n"
-        f"{indent}    {give}link(OP, data, ps, ds, {consts}, mode){end}\n"
-    )
-
-
-def dot_source(op: Op) -> str:
-    """``dot(xs, ys)`` and ``matvec(rows, xs)`` (a layer: one ``dot`` node per row, the
-    shared input split once) for a paired op."""
-    forward = op.sequence_forward_expr("xd", "yd")
-    bulk = op.paired_bulk_expr("xd", "yd", "data")
-    row_half, input_half = op.paired_half_exprs("xd", "yd", "data") or ("", "")
-    return (
-        "def dot(xs, ys):\n"
-        "    if type(xs) is not list and type(xs) is not tuple:\n"
-        "        xs = as_sequence(xs, 'dot')\n"
-        "    if type(ys) is not list and type(ys) is not tuple:\n"
-        "        ys = as_sequence(ys, 'dot')\n"
-        "    n = len(xs)\n"
-        "    if len(ys) != n:\n"
-        "        raise ValueError(f'dot: sequences of unequal length ({n} and {len(ys)})')\n"
-        "    x_types = set(map(type, xs))\n"
-        "    if x_types == JUST_VALUE:  # the common calls: Values times Values or floats\n"
-        "        y_types = set(map(type, ys))\n"
-        "        if y_types == JUST_VALUE or y_types == JUST_FLOAT:\n"
-        "            xd = list(map(data_of, xs))\n"
-        "            yd = ys if y_types == JUST_FLOAT else list(map(data_of, ys))\n"
-        f"            data = {forward}\n"
-        "            mode = mode_get()\n"
-        "            if not mode.record:\n"
-        "                return leaf(data)\n"
-        "            if y_types == JUST_VALUE:\n"
-        + _many("                ", "(*xs, *ys)", f"(*{row_half}, *{input_half})", "None",
-                "return")
-        + _many("            ", "tuple(xs)", f"tuple({row_half})", "(range(n, 2 * n), tuple(ys))",
-                "return")
-        + "    xd, xmask, xconsts = split(xs, 'dot')\n"
-        "    yd, ymask, yconsts = split(ys, 'dot')\n"
-        f"    data = {forward}\n"
-        "    mode = mode_get()\n"
-        "    if not mode.record:\n"
-        "        return leaf(data)\n"
-        "    if xmask is None and ymask is None:\n"
-        f"        return link(OP, data, (*xs, *ys), (*{row_half}, *{input_half}), None, mode)\n"
-        "    if xmask is None and True not in ymask:  # Values times constants\n"
-        f"        return link(OP, data, tuple(xs), tuple({row_half}), shift(yconsts, n), mode)\n"
-        "    if ymask is None and True not in xmask:  # constants times Values\n"
-        f"        return link(OP, data, tuple(ys), tuple({input_half}), xconsts, mode)\n"
-        f"    partials = {bulk}\n"
-        "    return nary(mode, OP, data, *join(xs, xmask, xconsts, ys, ymask, yconsts), partials)\n"
-        "\n"
-        "def matvec(rows, xs, *, rows_are_values=False):\n"
-        "    xs = as_sequence(xs, 'matvec')\n"
-        "    n = len(xs)\n"
-        "    yd, ymask, yconsts = split(xs, 'matvec')\n"
-        "    if ymask is not None:  # the shared input's Values and constants, once for all rows\n"
-        "        y_values = tuple(compress(xs, ymask))\n"
-        "        y_consts = shift(yconsts, n)\n"
-        "    mode = mode_get()\n"
-        "    out = []\n"
-        "    append = out.append\n"
-        "    for row in rows:\n"
-        "        if type(row) is not list and type(row) is not tuple:\n"
-        "            row = as_sequence(row, 'matvec')\n"
-        "        if len(row) != n:\n"
-        "            raise ValueError(f'matvec: a row of length {len(row)} for {n} inputs')\n"
-        "        if rows_are_values:\n"
-        "            xd = list(map(data_of, row))\n"
-        "            xmask = xconsts = None\n"
-        "        else:\n"
-        "            xd, xmask, xconsts = split(row, 'matvec')\n"
-        f"        data = {forward}\n"
-        "        if not mode.record:\n"
-        "            append(leaf(data))\n"
-        "            continue\n"
-        "        if xmask is not None:\n"
-        f"            partials = {bulk}\n"
-        "            append(nary(mode, OP, data, *join(row, xmask, xconsts, xs, ymask, yconsts),\n"
-        "                        partials))\n"
-        "        elif ymask is None:\n"
-        + _many("            ", "(*row, *xs)", f"(*{row_half}, *{input_half})", "None")
-        + "        elif y_values:  # a row of Values: its partials, then the input's Values'\n"
-        + _many("            ", "(*row, *y_values)",
-                f"(*{row_half}, *compress({input_half}, ymask))", "y_consts")
-        + "        else:  # a constant input (the first layer): the row's partials only\n"
-        + _many("            ", "row if type(row) is tuple else tuple(row)", row_half,
-                "y_consts")
-        + "    return out\n"
     )

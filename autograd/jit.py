@@ -261,17 +261,19 @@ class Compiled:
         self._static = static
         self._f = f
         marker = getattr(f, "__autograd_transform__", None)
-        self._kind = "call"
+        # Which transform f is: None (a plain function), "grad" or "value_and_grad" (of
+        # _target). Not to be confused with a call's ``kind``: which compiled function runs.
+        self._transform: str | None = None
         self._target = f
         self._argnums: Any = None
         if marker is not None:
-            kind, inner, argnums = marker
-            if kind in ("grad", "value_and_grad"):
-                self._kind, self._target, self._argnums = kind, inner, argnums
+            transform, inner, argnums = marker
+            if transform in ("grad", "value_and_grad"):
+                self._transform, self._target, self._argnums = transform, inner, argnums
             else:
                 raise TypeError(
-                    f"jit: cannot compile {kind}(f) (it reads the data of its inputs); compile "
-                    "f, or grad(f) / value_and_grad(f), instead"
+                    f"jit: cannot compile {transform}(f) (it reads the data of its inputs); "
+                    "compile f, or grad(f) / value_and_grad(f), instead"
                 )
         self._arg_names = _parameter_names(self._target)
         self._cache: dict[Any, _Entry] = {}
@@ -301,7 +303,7 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             raise _keywords("g", kwargs)
-        return self._run("grad" if self._kind != "call" else "forward", args)
+        return self._run("grad" if self._transform is not None else "forward", args)
 
     def backward(self, *args: Any, has_aux: bool = False, **kwargs: Any) -> Any:
         """Returns ``f(*args)`` (a scalar) and adds its gradient to every outside leaf's
@@ -313,8 +315,8 @@ class Compiled:
         """
         if kwargs:
             raise _keywords("g.backward", kwargs)
-        if self._kind != "call":
-            raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
+        if self._transform is not None:
+            raise TypeError(f"jit: backward() is for functions, not for {self._transform}(f)")
         return self._run("backward_aux" if has_aux else "backward", args)
 
     def compile(self, *args: Any, backward: bool = False, **kwargs: Any) -> None:
@@ -327,10 +329,11 @@ class Compiled:
         """
         if kwargs:
             raise _keywords("g.compile", kwargs)
-        kind = "backward" if backward else ("grad" if self._kind != "call" else "forward")
+        kind = "backward" if backward else (
+            "grad" if self._transform is not None else "forward")
         # (the backward function serves g.backward with and without has_aux alike)
-        if backward and self._kind != "call":
-            raise TypeError(f"jit: backward() is for functions, not for {self._kind}(f)")
+        if backward and self._transform is not None:
+            raise TypeError(f"jit: backward() is for functions, not for {self._transform}(f)")
         static = self._static_set(len(args))
         key, flat = flatten(args, static)
         with self._lock:
@@ -354,6 +357,10 @@ class Compiled:
         return frozenset(i + n if i < 0 else i for i in self._static)
 
     def _run(self, kind: str, args: tuple[Any, ...]) -> Any:
+        """One call. ``kind`` (here and below) is which compiled function it runs:
+        ``"forward"`` (``g(*args)``), ``"backward"`` / ``"backward_aux"`` (``g.backward``,
+        without or with ``has_aux``), ``"grad"`` (``g(*args)`` for a compiled ``grad(f)`` or
+        ``value_and_grad(f)``)."""
         static = self._static_set(len(args))
         key, flat = flatten(args, static)
         check = 0  # the number of this call when it is one the checking mode checks
@@ -496,9 +503,10 @@ class Compiled:
         trace = run_trace(self._target, key, args, flat, static, self._arg_names)
         self.stats["trace_s"] += time.perf_counter() - start
         self.stats["traces"] += 1
-        if self._kind != "call" and (len(trace.outputs) != 1 or trace.shape != 0):
+        if self._transform is not None and (len(trace.outputs) != 1 or trace.shape != 0):
             raise TypeError(
-                f"{self._kind}: the function must return a scalar (a Value or a real number)"
+                f"{self._transform}: the function must return a scalar (a Value or a real "
+                "number)"
             )
         if not keep_result:
             trace.result = None  # the engine's graph is not needed any more
@@ -519,16 +527,16 @@ class Compiled:
             j = i + len(key) if i < 0 else i
             if not 0 <= j < len(key):
                 raise TypeError(
-                    f"{self._kind}: argnums={argnums!r} but the function was called with "
+                    f"{self._transform}: argnums={argnums!r} but the function was called with "
                     f"{len(key)} positional argument(s)"
                 )
             if j in static:
                 raise TypeError(
-                    f"{self._kind}: argnums={argnums!r} but argument {j} is in static_argnums "
-                    "(baked in as a constant: nothing to differentiate by)"
+                    f"{self._transform}: argnums={argnums!r} but argument {j} is in "
+                    "static_argnums (baked in as a constant: nothing to differentiate by)"
                 )
             if key[j] != 0:
-                raise TypeError(f"{self._kind} argument {i} expects a real number")
+                raise TypeError(f"{self._transform} argument {i} expects a real number")
             wrt.append(trace.inputs[offsets[j]])
         return wrt
 
@@ -557,7 +565,7 @@ class Compiled:
         trace = variant.trace
         start = time.perf_counter()
         wrt = self._wrt(key, trace) if kind == "grad" else ()
-        gen = generate(trace, kind, wrt)
+        gen = generate(trace, kind, wrt, getattr(self._target, "__qualname__", ""))
         middle = time.perf_counter()
         gen.function()
         end = time.perf_counter()
@@ -594,7 +602,7 @@ class Compiled:
         gradients)``."""
         value, grads = result
         gradient = grads if isinstance(self._argnums, tuple) else grads[0]
-        return (value, gradient) if self._kind == "value_and_grad" else gradient
+        return (value, gradient) if self._transform == "value_and_grad" else gradient
 
     def _engine(self, kind: str, args: tuple[Any, ...], key: Any, flat: list[float]) -> Any:
         """The call run by the engine itself, on fresh leaves as a trace would be (no tracer),
@@ -633,7 +641,7 @@ class Compiled:
         elif kind == "grad":
             compiled = self._gradient_result(result)
             engine = self._f(*args)
-            if self._kind == "value_and_grad":
+            if self._transform == "value_and_grad":
                 found = first_difference(compiled[0], engine[0], "value") or first_difference(
                     compiled[1], engine[1], "gradient")
             else:

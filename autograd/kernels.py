@@ -166,13 +166,8 @@ NAMESPACE: dict[str, Any] = {
     "sigmoid": sigmoid,
     "recip": recip,
     "power": power,
-    "math_exp": math.exp,
-    "math_log": math.log,
-    "math_sqrt": math.sqrt,
-    "math_tanh": math.tanh,
-    "math_sin": math.sin,
-    "math_cos": math.cos,
-    "math_pow": math.pow,
+    **{f"math_{name}": f for name, f in vars(math).items()
+       if callable(f) and not name.startswith("_")},
     "sigmoid_f": sigmoid_f,
     "softplus_f": softplus_f,
     "sum_f": sum_f,
@@ -182,4 +177,5 @@ NAMESPACE: dict[str, Any] = {
     "softmax_f": softmax_f,
 }
 """Every identifier a template uses, and nothing else (no builtins): code generated from the
-table is evaluated in a copy of this dictionary."""
+table is evaluated in a copy of this dictionary. Every function of ``math`` is here as
+``math_<name>`` (``math_atan``), so a row whose forward is one needs no kernel of its own."""

@@ -1,61 +1,39 @@
 """The ``Value`` node, and every function that builds one.
 
-**Layout** (the one place it is written; only this module, :mod:`autograd.backprop` and
-:mod:`autograd.serial` (pickling, copying) read the private slots, everything else uses the
-public accessors below):
-
-======== ==================================================================================
-slot     meaning
-======== ==================================================================================
-data     the float
-grad     the gradient summed over backward passes (0.0; a Value after create_graph; None
-         counts as 0)
-label    a name for drawings
-_op      the op table's record of the op that made the node; None for a leaf
-_p0 _d0  an op applied to one or two arguments: its argument 0 when that is a Value, and
-         d(node)/d(argument) from the forward pass (None, 0.0 otherwise)
-_p1 _d1  the same for argument 1
-_c       such an op's constant argument (a float: ``x * 2.0`` keeps 2.0), the one of _p0/_p1
-         that is None saying which; None when there is none. No tuple per node: the cycle
-         collector tracks one object per binary op
-_many    an op applied to three or more arguments (n-ary ops, custom ops):
-         ``(parents, partials, constants)``: its Value arguments in order (a tuple), their
-         local derivatives (a sequence of floats, read only: a layer's rows may share one),
-         and its constant arguments as ``(positions, values)`` (ascending positions, a range
-         or a tuple, and the floats there; shared by a layer's rows) or None; else None
-_g       scratch of the last pass that reached the node (None on a new node): that pass's
-         mark (its own zero), then the node's gradient summed so far, then (backward) the
-         node's new ``grad``, stored from there all at once. Meaningful to that pass only:
-         what an interrupted pass leaves here, the next one overwrites (autograd.backprop)
-======== ==================================================================================
-
-A binary op therefore makes one object. Nodes never refer to their children and hold no
-closures, so reference counting frees a dropped graph at once.
+The node's slots, what each holds and its empty value are stated once, in
+:mod:`autograd.layout`; only this module, :mod:`autograd.backprop` and :mod:`autograd.serial`
+(pickling, copying) read the private slots, everything else uses the public accessors below
+(``op``: the name of the op that made the node, a str; ``primitive``: the op table's record of
+it, an :class:`~autograd.ops.Op`; ``parents``, ``arguments``, ``local_grads``, ``is_leaf``).
 
 **Generated fast paths.** The operators and methods (``+ - * / **``, their reflected forms,
-``relu``, ``exp``, ...) are generated at import from the op table's templates
-(:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`): the forward and each local derivative
-are inlined from the table row, and the node is filled by
-:func:`autograd.fastpaths.build_source`, the only text that fills a node. Anything they do not
-cover (other number types, custom ops, recording modes other than the default) goes through
-:func:`apply`, which calls the same table row.
+``relu``, ``exp``, ...) are generated at import from the op table's rows: each row names its
+methods (:attr:`Op.method`, :attr:`Op.reflected`), and its forward and each local derivative
+are inlined from the row's templates (:meth:`Op.forward_expr`, :meth:`Op.partial_exprs`); the
+node is filled by :func:`autograd.fastpaths.build_source`, the only text that fills a node.
+Anything they do not cover (other number types, custom ops, recording modes other than the
+default) goes through :func:`apply`, which calls the same table row. Every generated source is
+registered for tracebacks, ``pdb`` and ``inspect`` (:mod:`autograd.generated`).
 """
 
 from __future__ import annotations
 
 import builtins
 import numbers
-import os
 from collections.abc import Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, Any, Union
 
 from . import backprop, fastpaths, serial
-from . import ops as _ops
+from .generated import by_name, define
+from .layout import SLOTS
 from .modes import MODE, RECORD, TRACER, Mode, creation_site
-from .ops import Op
+from .ops import NAMESPACE, TABLE, Op
 
-__all__ = ["Consts", "Value", "apply", "compile_function", "leaf", "link", "real"]
+__all__ = [
+    "Consts", "Value", "apply", "compile_function", "leaf", "link", "make", "make_many", "nary",
+    "real",
+]
 
 Number = int | float | numbers.Real
 Scalar = Union["Value", int, float, numbers.Real]
@@ -140,15 +118,15 @@ def link(
         return leaf(data)
     if len(parents) + (len(consts[1]) if consts else 0) > 2:
         ps = parents if type(parents) is tuple else tuple(parents)
-        node = _make(op, data, None, 0.0, None, 0.0, None, (ps, partials, consts))
+        node = make(op, data, None, 0.0, None, 0.0, None, (ps, partials, consts))
     elif len(parents) == 2:
-        node = _make(op, data, parents[0], partials[0], parents[1], partials[1], None, None)
+        node = make(op, data, parents[0], partials[0], parents[1], partials[1], None, None)
     elif not consts:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, None, None)
+        node = make(op, data, parents[0], partials[0], None, 0.0, None, None)
     elif consts[0][0] == 0:  # the constant first, the Value second
-        node = _make(op, data, None, 0.0, parents[0], partials[0], consts[1][0], None)
+        node = make(op, data, None, 0.0, parents[0], partials[0], consts[1][0], None)
     else:
-        node = _make(op, data, parents[0], partials[0], None, 0.0, consts[1][0], None)
+        node = make(op, data, parents[0], partials[0], None, 0.0, consts[1][0], None)
     if mode.sites is not None:
         mode.sites[id(node)] = (creation_site(), data, op)
     return node
@@ -156,7 +134,7 @@ def link(
 
 def leaf(data: float) -> Value:
     """A new leaf holding ``data`` (a float): what an op returns under no_grad."""
-    return _make(None, data, None, 0.0, None, 0.0, None, None)
+    return make(None, data, None, 0.0, None, 0.0, None, None)
 
 
 def apply(op: Op, args: Sequence[Any]) -> Value:
@@ -209,7 +187,7 @@ def _slow(mode: Mode, op: Op, data: float, args: tuple[Any, ...]) -> Value:
     return _finish(mode, op, data, args, [a.data if type(a) is Value else a for a in args])
 
 
-def _other(op: Op, args: tuple[Any, ...]) -> Any:
+def _other_operand(op: Op, args: tuple[Any, ...]) -> Any:
     """A Value with an operand the fast path does not take: another real number type, or
     NotImplemented (so Python tries the other operand, then raises its TypeError)."""
     for a in args:
@@ -236,30 +214,26 @@ def nary(
 # Code generation from the table rows.
 # ---------------------------------------------------------------------------------------------
 
-_GEN_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<generated>")
 _NS: dict[str, Any] = {
-    **{k: v for k, v in _ops.NAMESPACE.items() if k != "__builtins__"},
+    **{k: v for k, v in NAMESPACE.items() if k != "__builtins__"},
     "__builtins__": builtins,
     "ARITH": _ARITH,
     "RECORD": RECORD,
-    "mode_get": MODE.get,
-    "new": _new,
-    "slow": _slow,
-    "other_operand": _other,
-    "apply": apply,
-    "constant": _constant,
-    "domain_error": domain_error,
-    "sites_of": creation_site,
+    "mode_get": MODE.get,  # bound methods, looked up once
     "tracer_get": TRACER.get,
+    "_new": _new,
+    **by_name(_slow, _other_operand, apply, _constant, domain_error, creation_site, real),
 }
+"""What generated code reads besides the table's own names: each function under its own name,
+so a name in a traceback's generated line is the name of its definition."""
 
 
-def compile_function(name: str, source: str, **names: Any) -> Any:
+def compile_function(name: str, source: str, title: str, **names: Any) -> Any:
     """Compiles one generated function, whose text :mod:`autograd.fastpaths` built from the op
     table's templates and identifiers of this package only, in this module's namespace (plus
-    ``names``), and returns it. Nodes it builds follow this module's layout."""
-    namespace = _NS | names
-    eval(compile(source, f"{_GEN_FILE} {name}", "exec"), namespace)
+    ``names``), registered for tracebacks as ``<generated: title>``; returns it. Nodes it
+    builds follow the layout of :mod:`autograd.layout`."""
+    namespace = define(source, f"generated: {title}", _NS | names)
     _GENERATED.append(namespace)
     return namespace[name]
 
@@ -268,22 +242,41 @@ _GENERATED: list[dict[str, Any]] = []
 """The globals of every generated function: each learns ``Value`` once the class exists."""
 
 
-def _method(op: Op, name: str, **options: Any) -> Any:
-    source = fastpaths.binary_source(op, name, **options) if op.arity == 2 else \
-        fastpaths.unary_source(op, name)
-    function = compile_function(name, source, OP=op)
-    function.__doc__ = f"{op.doc} (the op table's {op.name!r})."
+def _method(op: Op, name: str, reflected: bool = False) -> Any:
+    if op.arity == 2:
+        source = fastpaths.binary_source(op, name, reflected)
+    else:
+        source = fastpaths.unary_source(op, name)
+    function = compile_function(name, source, f"Value.{name}", OP=op)
+    function.__qualname__ = f"Value.{name}"
     return function
 
 
-if TYPE_CHECKING:  # the generated builder's signature, for type checkers (slots: see the top)
-    def _make(
+def _methods() -> dict[str, Any]:
+    """``Value``'s operators and elementary methods: the ones each table row names."""
+    methods = {}
+    for op in TABLE:
+        if op.method is not None:
+            methods[op.method] = _method(op, op.method)
+        if op.reflected is not None:
+            methods[op.reflected] = _method(op, op.reflected, reflected=True)
+    return methods
+
+
+Many = tuple[tuple["Value", ...], Sequence[float], Consts | None]
+"""A node of three or more arguments: its parents, their partials and its constants."""
+
+if TYPE_CHECKING:  # the generated builders' signatures, for type checkers
+    def make(
         op: Op | None, data: float, p0: Value | None, d0: float, p1: Value | None, d1: float,
-        c: float | None, many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None,
+        c: float | None, many: Many | None,
     ) -> Value: ...
+    def make_many(op: Op, data: float, many: Many) -> Value: ...
 else:
-    _make = compile_function("make", fastpaths.MAKE)
-_init = compile_function("__init__", fastpaths.INIT, real=real)
+    make = compile_function("make", fastpaths.MAKE, "make")
+    make_many = compile_function("make_many", fastpaths.MAKE_MANY, "make_many")
+_init = compile_function("__init__", fastpaths.INIT, "Value.__init__")
+_init.__qualname__ = "Value.__init__"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,18 +297,19 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = fastpaths.LAYOUT
+    __slots__ = SLOTS
 
+    # The slots' types, for type checkers (the slots and their meaning: autograd.layout).
     data: float
     grad: Any
     label: str
-    _op: Op | None  # the private slots, for type checkers (their meaning: module docstring)
+    _primitive: Op | None
     _p0: Value | None
     _d0: float
     _p1: Value | None
     _d1: float
     _c: float | None
-    _many: tuple[tuple[Value, ...], Sequence[float], Consts | None] | None
+    _many: Many | None
     _g: Any
 
     if TYPE_CHECKING:  # the signature of the generated __init__, for type checkers and editors
@@ -327,14 +321,17 @@ class Value:
 
     @property
     def op(self) -> str:
-        """Name of the op that made this node ("" for a leaf)."""
-        op = self._op
+        """The name of the op that made this node, a str ("" for a leaf): what drawings and
+        messages show. Its record in the op table is :attr:`primitive`."""
+        op = self._primitive
         return op.name if op is not None else ""
 
     @property
     def primitive(self) -> Op | None:
-        """The op table's record of the op that made this node (None for a leaf)."""
-        return self._op
+        """The op table's record (an :class:`~autograd.Op`) of the op that made this node:
+        its templates, domain and local derivatives (None for a leaf). :attr:`op` is its
+        name."""
+        return self._primitive
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -354,7 +351,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True when no op made this node (inputs, parameters, detached values, constants)."""
-        return self._op is None
+        return self._primitive is None
 
     def item(self) -> float:
         """The data as a Python float (as ``torch.Tensor.item``)."""
@@ -372,8 +369,8 @@ class Value:
             parts.append(f"grad={grad!r}")
         if self.label:
             parts.append(f"label={self.label!r}")
-        if self._op is not None:
-            parts.append(f"op={self._op.name!r}")
+        if self._primitive is not None:
+            parts.append(f"op={self._primitive.name!r}")
         return f"Value({', '.join(parts)})"
 
     # -- jit hook: reading a Value as a Python number or branching on it reports to the active
@@ -432,19 +429,9 @@ class Value:
     # -- arithmetic and elementary functions: generated from the op table's rows --------------
 
     if TYPE_CHECKING:
-        # What the generated methods take and return, for type checkers and editors (the
-        # bodies are compiled from the table rows below, so only their signatures live here).
-        def __add__(self, other: Scalar) -> Value: ...
-        def __radd__(self, other: Scalar) -> Value: ...
-        def __sub__(self, other: Scalar) -> Value: ...
-        def __rsub__(self, other: Scalar) -> Value: ...
-        def __mul__(self, other: Scalar) -> Value: ...
-        def __rmul__(self, other: Scalar) -> Value: ...
-        def __truediv__(self, other: Scalar) -> Value: ...
-        def __rtruediv__(self, other: Scalar) -> Value: ...
-        def __pow__(self, other: Scalar) -> Value: ...
-        def __rpow__(self, other: Scalar) -> Value: ...
-        def leaky_relu(self, slope: Scalar = 0.01) -> Value: ...
+        # What the generated methods take and return, for type checkers and editors: written
+        # from the table by `python3 -m tests.generated --write`, checked by a test.
+        # op-table:start
         def __neg__(self) -> Value: ...
         def __abs__(self) -> Value: ...
         def exp(self) -> Value: ...
@@ -456,29 +443,20 @@ class Value:
         def softplus(self) -> Value: ...
         def sin(self) -> Value: ...
         def cos(self) -> Value: ...
+        def __add__(self, other: Scalar) -> Value: ...
+        def __radd__(self, other: Scalar) -> Value: ...
+        def __sub__(self, other: Scalar) -> Value: ...
+        def __rsub__(self, other: Scalar) -> Value: ...
+        def __mul__(self, other: Scalar) -> Value: ...
+        def __rmul__(self, other: Scalar) -> Value: ...
+        def __truediv__(self, other: Scalar) -> Value: ...
+        def __rtruediv__(self, other: Scalar) -> Value: ...
+        def __pow__(self, other: Scalar) -> Value: ...
+        def __rpow__(self, other: Scalar) -> Value: ...
+        def leaky_relu(self, slope: Scalar = 0.01) -> Value: ...
+        # op-table:end
     else:
-        __add__ = _method(_ops.ADD, "__add__")
-        __radd__ = _method(_ops.ADD, "__radd__", reflected=True)
-        __sub__ = _method(_ops.SUB, "__sub__")
-        __rsub__ = _method(_ops.SUB, "__rsub__", reflected=True)
-        __mul__ = _method(_ops.MUL, "__mul__")
-        __rmul__ = _method(_ops.MUL, "__rmul__", reflected=True)
-        __truediv__ = _method(_ops.DIV, "__truediv__")
-        __rtruediv__ = _method(_ops.DIV, "__rtruediv__", reflected=True)
-        __pow__ = _method(_ops.POW, "__pow__")
-        __rpow__ = _method(_ops.POW, "__rpow__", reflected=True)
-        leaky_relu = _method(_ops.LEAKY_RELU, "leaky_relu", default=" = 0.01")
-        __neg__ = _method(_ops.NEG, "__neg__")
-        __abs__ = _method(_ops.ABS, "__abs__")
-        exp = _method(_ops.EXP, "exp")
-        log = _method(_ops.LOG, "log")
-        sqrt = _method(_ops.SQRT, "sqrt")
-        tanh = _method(_ops.TANH, "tanh")
-        sigmoid = _method(_ops.SIGMOID, "sigmoid")
-        relu = _method(_ops.RELU, "relu")
-        softplus = _method(_ops.SOFTPLUS, "softplus")
-        sin = _method(_ops.SIN, "sin")
-        cos = _method(_ops.COS, "cos")
+        vars().update(_methods())  # the methods themselves, one or two per table row
 
     def __pos__(self) -> Value:
         return self

@@ -28,12 +28,15 @@ This module knows nothing of ``Value``: the engine imports it, never the reverse
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .generated import define, global_names
 from .kernels import NAMESPACE
 
-__all__ = ["BINARY", "NAMESPACE", "NARY", "OPS", "UNARY", "Op", "markdown_table"]
+__all__ = [
+    "BINARY", "NAMESPACE", "NARY", "OPS", "TABLE", "UNARY", "Op", "call_text", "markdown_table",
+]
 
 # ---------------------------------------------------------------------------------------------
 # Domains: used in error messages and by the test strategies to pick safe points.
@@ -68,12 +71,45 @@ def _pow_ok(x: float, y: float) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# The Op record.
+# Compiling a row: its templates become named functions in one generated source per row.
 # ---------------------------------------------------------------------------------------------
 
-def _compile(source: str, name: str) -> Any:
-    """Evaluates generated source (identifiers and templates of this module only)."""
-    return eval(compile(source, f"<op {name}>", "eval"), dict(NAMESPACE))
+def _fill(op: str, template: str, **names: str) -> str:
+    """``template`` with its ``{placeholders}`` filled; a placeholder the row cannot fill is
+    an error naming the row."""
+    try:
+        return template.format(**names)
+    except (KeyError, IndexError, ValueError) as exc:
+        allowed = ", ".join("{" + n + "}" for n in names)
+        raise ValueError(
+            f"op {op!r}: the template {template!r} cannot be filled ({exc!r}); its "
+            f"placeholders are {allowed}"
+        ) from None
+
+
+def _compile_row(op: str, functions: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+    """Compiles a row's templates, ``role -> (parameters, expression)``, as one generated
+    source of functions named ``<op>_<role>`` (``log_forward``, ``log_partial_0``, ...),
+    registered for tracebacks as ``<op table: log>``; returns ``role -> function``.
+
+    Every name a template reads must be a parameter or a name of :data:`NAMESPACE`: an
+    unknown one (a kernel not written yet) fails here, at import, naming the row."""
+    source = "".join(
+        f"def {op}_{role}({params}):\n    return {body}\n\n"
+        for role, (params, body) in functions.items()
+    )
+    namespace = define(source, f"op table: {op}", dict(NAMESPACE))
+    compiled = {role: namespace[f"{op}_{role}"] for role in functions}
+    for role, function in compiled.items():
+        unknown = sorted(set(global_names(function.__code__)) - NAMESPACE.keys())
+        if unknown:
+            raise NameError(
+                f"op {op!r}: its {role.replace('_', ' ')} template reads {', '.join(unknown)}, "
+                "which autograd.kernels.NAMESPACE does not define (a template may use "
+                "arithmetic, its placeholders and the names of NAMESPACE: math's functions as "
+                "math_<name>, the generic helpers and the kernels)"
+            )
+    return compiled
 
 
 def _tuple_expr(names: Sequence[str]) -> str:
@@ -99,11 +135,18 @@ class Op:
       whose functions a generator must call by a bound name);
     - ``partial_text(i, names, out)``: one local derivative as the row writes it, for people.
 
-    Attributes: ``name`` (as ``Value.op``), ``symbol`` (display), ``arity`` (None for n-ary),
-    ``nary``, ``paired`` (an n-ary op over two equal halves, as dot), ``domain`` (for messages),
-    ``valid`` (predicate true where the op is safely differentiable), ``doc`` (the formula for
-    people), ``params`` (argument names of a row), ``custom``, ``bulk`` (float partials from a
-    bulk expression).
+    Attributes: ``name`` (what ``Value.op`` shows; ``Value.primitive`` is this record),
+    ``symbol`` (display), ``arity`` (None for n-ary), ``nary``, ``paired`` (an n-ary op over
+    two equal halves, as dot), ``domain`` (for messages), ``valid`` (predicate true where the op
+    is safely differentiable), ``doc`` (the formula for people), ``params`` (argument names of a
+    row), ``custom``, ``bulk`` (float partials from a bulk expression).
+
+    How users call a row (None for custom ops, which are called through ``custom_op``'s
+    function): ``method`` (the ``Value`` method, an operator such as ``__add__`` or a name such
+    as ``exp``), ``reflected`` (a binary operator's reflected form, ``__radd__``), ``function``
+    (the module-level function, ``autograd.exp``), ``defaults`` (default values of trailing
+    arguments, ``{"slope": 0.01}``). A paired row also has ``pair(xs, ys)``, compiled from its
+    templates: ``(out, partials of xs, partials of ys)`` over its two halves, in one call.
     """
 
     __slots__ = (
@@ -116,13 +159,18 @@ class Op:
         "_partials_fn",
         "arity",
         "custom",
+        "defaults",
         "doc",
         "domain",
         "forward",
+        "function",
+        "method",
         "name",
         "nary",
+        "pair",
         "paired",
         "params",
+        "reflected",
         "symbol",
         "valid",
     )
@@ -155,6 +203,11 @@ class Op:
         self.doc = doc
         self.custom = True
         self.params: tuple[str, ...] = ()
+        self.method: str | None = None
+        self.reflected: str | None = None
+        self.function: str | None = None
+        self.defaults: dict[str, float] = {}
+        self.pair: Callable[..., tuple[float, Sequence[Any], Sequence[Any]]] | None = None
         self._forward_t: str | None = None
         self._partial_t: tuple[str, ...] | None = None
         self._each: Any = None
@@ -171,6 +224,10 @@ class Op:
         forward: str,
         partials: Sequence[str] | str,
         *,
+        method: str | None = None,
+        reflected: str | None = None,
+        function: str | None = None,
+        defaults: Mapping[str, float] | None = None,
         symbol: str | None = None,
         bulk: str | None = None,
         paired: bool = False,
@@ -181,6 +238,7 @@ class Op:
         """A table row from templates.
 
         Args:
+            name: what ``Value.op`` shows; an identifier.
             params: the argument names the templates use (``("x", "y")``); ``()`` for an n-ary
                 op, whose forward template reads ``{args}`` (a tuple of all arguments).
             forward: the forward expression on floats; a paired op's reads ``{xs}`` and ``{ys}``
@@ -188,10 +246,19 @@ class Op:
             partials: one template per argument over ``{param}`` and ``{out}``; for an n-ary op
                 ONE template for every argument over ``{x}`` (that argument), ``{other}`` (its
                 partner in a paired op), ``{n}`` (the argument count) and ``{out}``.
+            method: the ``Value`` method generated for it (``"exp"``, ``"__add__"``), if any.
+            reflected: a binary operator's reflected method (``"__radd__"``), if any.
+            function: the module-level function generated for it (``autograd.exp``), if any.
+            defaults: default values of trailing arguments of the method and the function.
             bulk: an n-ary op's expression for all partials at once over ``{args}`` and
                 ``{out}``, when it is more exact than the per-argument template (it serves floats
                 and Values alike).
+
+        Raises (at import, naming the row): ValueError for a placeholder a template cannot
+        fill, NameError for a name a template reads that :data:`NAMESPACE` lacks.
         """
+        if not name.isidentifier():
+            raise ValueError(f"op {name!r}: a row's name must be an identifier")
         op = cls.__new__(cls)
         op.name = name
         op.symbol = symbol or name
@@ -203,23 +270,39 @@ class Op:
         op.doc = doc
         op.custom = False
         op.params = tuple(params)
+        op.method = method
+        op.reflected = reflected
+        op.function = function
+        op.defaults = dict(defaults or {})
+        if list(op.defaults) != list(op.params[len(op.params) - len(op.defaults):]):
+            raise ValueError(f"op {name!r}: defaults must name the last arguments, in order")
+        op.pair = None
         op._forward_t = forward
         op._bulk = bulk
         op._derivatives = ()
+        roles: dict[str, tuple[str, str]] = {}
         if op.nary:
             if not isinstance(partials, str):
                 raise TypeError(f"op {name!r}: an n-ary op takes one partial template")
             op._partial_t = None
             op._each = partials
             if paired:
-                body = forward.format(xs="args[:len(args) // 2]", ys="args[len(args) // 2:]")
+                body = _fill(name, forward, xs="args[:len(args) // 2]",
+                             ys="args[len(args) // 2:]")
             else:
-                body = forward.format(args="args")
-            op.forward = _compile(f"lambda *args: {body}", name)
-            fill = {"x": "x", "other": "other", "n": "n", "out": "out"}
-            each = _compile(f"lambda x, other, n, out: {partials.format(**fill)}", name)
-            op._partial_fns = (each,)
-            op._partials_fn = _compile(f"lambda args, out: {op.bulk_expr('args', 'out')}", name)
+                body = _fill(name, forward, args="args")
+            roles["forward"] = ("*args", body)
+            roles["partial"] = ("x, other, n, out",
+                                _fill(name, partials, x="x", other="other", n="n", out="out"))
+            if bulk is not None:
+                _fill(name, bulk, args="args", out="out")
+            roles["partials"] = ("args, out", str(op.bulk_expr("args", "out")))
+            if paired:
+                halves = op.paired_half_exprs("xs", "ys", "out")
+                assert halves is not None
+                roles["pair"] = (
+                    "xs, ys", f"(out := {op.sequence_forward_expr('xs', 'ys')}), {', '.join(halves)}"
+                )
         else:
             if isinstance(partials, str) or len(partials) != len(params):
                 raise TypeError(f"op {name!r}: give one partial template per argument")
@@ -227,14 +310,19 @@ class Op:
             op._each = None
             names = ", ".join(params)
             fill = {p: p for p in params}
-            op.forward = _compile(f"lambda {names}: {forward.format(**fill)}", name)
-            fill["out"] = "out"
-            op._partial_fns = tuple(
-                _compile(f"lambda {names}, out: {t.format(**fill)}", name) for t in partials
-            )
-            op._partials_fn = _compile(
-                f"lambda {names}, out: ({', '.join(t.format(**fill) for t in partials)},)", name
-            )
+            roles["forward"] = (names, _fill(name, forward, **fill))
+            bodies = [_fill(name, t, **fill, out="out") for t in partials]
+            for i, body in enumerate(bodies):
+                roles[f"partial_{i}"] = (f"{names}, out", body)
+            roles["partials"] = (f"{names}, out", f"({', '.join(bodies)},)")
+        compiled = _compile_row(name, roles)
+        op.forward = compiled["forward"]
+        op._partials_fn = compiled["partials"]
+        if op.nary:
+            op._partial_fns = (compiled["partial"],)
+            op.pair = compiled.get("pair")
+        else:
+            op._partial_fns = tuple(compiled[f"partial_{i}"] for i in range(len(params)))
         return op
 
     # -- what generators read ------------------------------------------------------------------
@@ -436,81 +524,110 @@ def _custom_op_record(
 _XY = ("x", "y")
 _X = ("x",)
 
-ADD = Op.row("add", _XY, "{x} + {y}", ("1.0", "1.0"), symbol="+", doc="x + y")
-SUB = Op.row("sub", _XY, "{x} - {y}", ("1.0", "-1.0"), symbol="-", doc="x - y")
-MUL = Op.row("mul", _XY, "{x} * {y}", ("{y}", "{x}"), symbol="*", doc="x * y")
-DIV = Op.row(
-    "div", _XY, "{x} / {y}", ("recip({y})", "-{out} * recip({y})"),
-    symbol="/", domain="y != 0", valid=_div_ok, doc="x / y",
-)
-POW = Op.row(
-    "pow", _XY, "math_pow({x}, {y})",
-    (
-        "0.0 if {y} == 0.0 else {y} * power({x}, {y} - 1.0)",
-        # (x >= 0 once x > 0 failed is x == 0: a comparison, which jit's traces guard; on a
-        # Value, == is identity and float() is refused inside a trace)
-        "{out} * log({x}) if {x} > 0.0 else (0.0 if {x} >= 0.0 and {y} >= 0.0 else nan)",
+TABLE: tuple[Op, ...] = (
+    # -- one argument ------------------------------------------------------------------------
+    Op.row("neg", _X, "-{x}", ("-1.0",), method="__neg__", symbol="-", doc="-x"),
+    Op.row(
+        "abs", _X, "abs({x})", ("1.0 if {x} > 0.0 else (-1.0 if {x} < 0.0 else 0.0)",),
+        method="__abs__", function="abs", valid=_away_from_zero, doc="absolute value of x",
     ),
-    symbol="**", domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
-    valid=_pow_ok, doc="x ** y",
+    Op.row(
+        "exp", _X, "math_exp({x})", ("{out}",), method="exp", function="exp",
+        domain="x <= 709.78 (larger overflows)", valid=_exp_ok, doc="e ** x",
+    ),
+    Op.row("log", _X, "math_log({x})", ("recip({x})",), method="log", function="log",
+           domain="x > 0", valid=_positive, doc="ln x"),
+    Op.row("sqrt", _X, "math_sqrt({x})", ("0.5 * recip({out})",), method="sqrt",
+           function="sqrt", domain="x >= 0", valid=_positive, doc="x ** 0.5"),
+    Op.row("tanh", _X, "math_tanh({x})", ("1.0 - {out} * {out}",), method="tanh",
+           function="tanh", doc="tanh x"),
+    Op.row("sigmoid", _X, "sigmoid_f({x})", ("{out} * (1.0 - {out})",), method="sigmoid",
+           function="sigmoid", doc="1 / (1 + e**-x), stable"),
+    Op.row(
+        # "not x <= 0" rather than "x > 0" in the forward: relu(nan) is nan, as in PyTorch.
+        "relu", _X, "0.0 if {x} <= 0.0 else {x}", ("1.0 if {x} > 0.0 else 0.0",),
+        method="relu", function="relu", valid=_away_from_zero, doc="max(x, 0); nan stays nan",
+    ),
+    Op.row("softplus", _X, "softplus_f({x})", ("sigmoid({x})",), method="softplus",
+           function="softplus", doc="log(1 + e**x), stable"),
+    Op.row("sin", _X, "math_sin({x})", ("cos({x})",), method="sin", function="sin",
+           domain="finite x", doc="sin x"),
+    Op.row("cos", _X, "math_cos({x})", ("-sin({x})",), method="cos", function="cos",
+           domain="finite x", doc="cos x"),
+    # -- two arguments -----------------------------------------------------------------------
+    Op.row("add", _XY, "{x} + {y}", ("1.0", "1.0"), method="__add__", reflected="__radd__",
+           symbol="+", doc="x + y"),
+    Op.row("sub", _XY, "{x} - {y}", ("1.0", "-1.0"), method="__sub__", reflected="__rsub__",
+           symbol="-", doc="x - y"),
+    Op.row("mul", _XY, "{x} * {y}", ("{y}", "{x}"), method="__mul__", reflected="__rmul__",
+           symbol="*", doc="x * y"),
+    Op.row(
+        "div", _XY, "{x} / {y}", ("recip({y})", "-{out} * recip({y})"),
+        method="__truediv__", reflected="__rtruediv__",
+        symbol="/", domain="y != 0", valid=_div_ok, doc="x / y",
+    ),
+    Op.row(
+        "pow", _XY, "math_pow({x}, {y})",
+        (
+            "0.0 if {y} == 0.0 else {y} * power({x}, {y} - 1.0)",
+            # (x >= 0 once x > 0 failed is x == 0: a comparison, which jit's traces guard; on a
+            # Value, == is identity and float() is refused inside a trace)
+            "{out} * log({x}) if {x} > 0.0 else (0.0 if {x} >= 0.0 and {y} >= 0.0 else nan)",
+        ),
+        method="__pow__", reflected="__rpow__",
+        symbol="**", domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
+        valid=_pow_ok, doc="x ** y",
+    ),
+    Op.row(
+        "leaky_relu", ("x", "slope"), "{x} if {x} > 0.0 else {slope} * {x}",
+        ("1.0 if {x} > 0.0 else {slope}", "0.0 if {x} > 0.0 else {x}"),
+        method="leaky_relu", function="leaky_relu", defaults={"slope": 0.01},
+        valid=_away_from_zero, doc="x if x > 0 else slope * x",
+    ),
+    # -- any number of arguments: one node however many --------------------------------------
+    Op.row("sum", (), "sum_f({args})", "1.0", function="sum",
+           doc="x1 + ... + xn (exactly rounded)"),
+    Op.row("mean", (), "mean_f({args})", "1.0 / {n}", function="mean",
+           domain="at least one input", doc="(x1 + ... + xn) / n"),
+    Op.row(
+        "dot", (), "dot_f({xs}, {ys})", "{other}", paired=True, function="dot",
+        domain="two sequences of equal length", doc="x1*y1 + ... + xn*yn",
+    ),
+    Op.row(
+        "logsumexp", (), "logsumexp_f({args})", "exp({x} - {out})",
+        bulk="softmax_f({args}, {out})", function="logsumexp",
+        domain="at least one input", doc="log(e**x1 + ... + e**xn), stable",
+    ),
 )
-LEAKY_RELU = Op.row(
-    "leaky_relu", ("x", "slope"), "{x} if {x} > 0.0 else {slope} * {x}",
-    ("1.0 if {x} > 0.0 else {slope}", "0.0 if {x} > 0.0 else {x}"),
-    valid=_away_from_zero, doc="x if x > 0 else slope * x",
-)
-NEG = Op.row("neg", _X, "-{x}", ("-1.0",), symbol="-", doc="-x")
-ABS = Op.row(
-    "abs", _X, "abs({x})", ("1.0 if {x} > 0.0 else (-1.0 if {x} < 0.0 else 0.0)",),
-    valid=_away_from_zero, doc="absolute value of x",
-)
-EXP = Op.row(
-    "exp", _X, "math_exp({x})", ("{out}",),
-    domain="x <= 709.78 (larger overflows)", valid=_exp_ok, doc="e ** x",
-)
-LOG = Op.row("log", _X, "math_log({x})", ("recip({x})",), domain="x > 0", valid=_positive,
-             doc="ln x")
-SQRT = Op.row("sqrt", _X, "math_sqrt({x})", ("0.5 * recip({out})",), domain="x >= 0",
-              valid=_positive, doc="x ** 0.5")
-TANH = Op.row("tanh", _X, "math_tanh({x})", ("1.0 - {out} * {out}",), doc="tanh x")
-SIGMOID = Op.row("sigmoid", _X, "sigmoid_f({x})", ("{out} * (1.0 - {out})",),
-                 doc="1 / (1 + e**-x), stable")
-RELU = Op.row(
-    # "not x <= 0" rather than "x > 0" in the forward: relu(nan) is nan, as in PyTorch.
-    "relu", _X, "0.0 if {x} <= 0.0 else {x}", ("1.0 if {x} > 0.0 else 0.0",),
-    valid=_away_from_zero, doc="max(x, 0); nan stays nan",
-)
-SOFTPLUS = Op.row("softplus", _X, "softplus_f({x})", ("sigmoid({x})",),
-                  doc="log(1 + e**x), stable")
-SIN = Op.row("sin", _X, "math_sin({x})", ("cos({x})",), domain="finite x", doc="sin x")
-COS = Op.row("cos", _X, "math_cos({x})", ("-sin({x})",), domain="finite x", doc="cos x")
+"""Every built-in op, one row each: the only place a primitive is declared (its forward, its
+local derivatives, how users call it). Everything else follows from here: ``Value``'s methods
+(:mod:`autograd.node`), the module-level functions (:mod:`autograd.functions`), their type
+stubs and the package's ``__all__`` (generated text, checked by a test), the op lists of the
+README and the documentation, the op tests' sweeps and the hypothesis strategies."""
 
-SUM = Op.row("sum", (), "sum_f({args})", "1.0", doc="x1 + ... + xn (exactly rounded)")
-MEAN = Op.row("mean", (), "mean_f({args})", "1.0 / {n}", domain="at least one input",
-              doc="(x1 + ... + xn) / n")
-DOT = Op.row(
-    "dot", (), "dot_f({xs}, {ys})", "{other}", paired=True,
-    domain="two sequences of equal length", doc="x1*y1 + ... + xn*yn",
-)
-LOGSUMEXP = Op.row(
-    "logsumexp", (), "logsumexp_f({args})", "exp({x} - {out})", bulk="softmax_f({args}, {out})",
-    domain="at least one input", doc="log(e**x1 + ... + e**xn), stable",
-)
-
-UNARY: tuple[Op, ...] = (NEG, ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS)
-BINARY: tuple[Op, ...] = (ADD, SUB, MUL, DIV, POW, LEAKY_RELU)
-NARY: tuple[Op, ...] = (SUM, MEAN, DOT, LOGSUMEXP)
-OPS: dict[str, Op] = {op.name: op for op in UNARY + BINARY + NARY}
+OPS: dict[str, Op] = {op.name: op for op in TABLE}
 """Every built-in op by name."""
+UNARY: tuple[Op, ...] = tuple(op for op in TABLE if op.arity == 1)
+BINARY: tuple[Op, ...] = tuple(op for op in TABLE if op.arity == 2)
+NARY: tuple[Op, ...] = tuple(op for op in TABLE if op.nary)
 
 
-_CALLS = {
-    "add": "`x + y`", "sub": "`x - y`", "mul": "`x * y`", "div": "`x / y`", "pow": "`x ** y`",
-    "neg": "`-x`", "abs": "`abs(x)`",
-    "leaky_relu": "`x.leaky_relu(slope=0.01)`",
-    "sum": "`sum(xs)`", "mean": "`mean(xs)`", "dot": "`dot(xs, ys)`",
-    "logsumexp": "`logsumexp(xs)`",
-}
+_UNARY_OPERATORS = {"__neg__": "-x", "__pos__": "+x", "__abs__": "abs(x)"}
+
+
+def call_text(op: Op) -> str:
+    """How a user calls ``op``, as code: ``x + y``, ``x.exp()``, ``dot(xs, ys)``."""
+    if op.nary:
+        return f"{op.function}(xs, ys)" if op.paired else f"{op.function}(xs)"
+    method = op.method or ""
+    if method in _UNARY_OPERATORS:
+        return _UNARY_OPERATORS[method]
+    if method.startswith("__"):
+        return f"x {op.symbol} y"
+    if method:
+        args = ", ".join(f"{p}={v!r}" for p, v in op.defaults.items())
+        return f"x.{method}({args})"
+    return f"{op.function}({', '.join(op.params)})"
 
 
 def markdown_table() -> str:
@@ -519,8 +636,7 @@ def markdown_table() -> str:
         "| op | call | computes | local derivatives (as written in the table) | domain |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for op in UNARY + BINARY + NARY:
-        call = _CALLS.get(op.name, f"`x.{op.name}()`")
+    for op in TABLE:
         rule = op.rule.replace("|", "\\|")
-        rows.append(f"| `{op.name}` | {call} | {op.doc} | `{rule}` | {op.domain} |")
+        rows.append(f"| `{op.name}` | `{call_text(op)}` | {op.doc} | `{rule}` | {op.domain} |")
     return "\n".join(rows) + "\n"

@@ -19,18 +19,23 @@ pickler (``pickle._Pickler``, dill) that failed mid-graph keeps its records whil
 lives: a dump in that window may write a node it had read ahead without a gradient that is a
 Value. The C pickler (``pickle.dumps``) drops them as the error leaves it.
 
-This module, :mod:`autograd.node` and :mod:`autograd.backprop` read the node's private slots
-(layout: :mod:`autograd.node`); nothing here imports ``Value``.
+This module, :mod:`autograd.node` and :mod:`autograd.backprop` read the node's private slots;
+what a pickle holds is :data:`autograd.layout.STATE`, every slot but the scratch one, in the
+layout's order. Nothing here imports ``Value``.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+from collections import deque
 from collections.abc import Container, Iterator
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from .backprop import parents
+from .layout import SCRATCH, STATE
 
 __all__ = ["ancestors", "blank", "copy_node", "deepcopy_node", "reduce_node", "restore_node"]
 
@@ -82,28 +87,38 @@ def _inline(grad: object) -> bool:
     return grad is None or type(grad) is float or type(grad) is int
 
 
+_read_state = attrgetter(*STATE)
+_GRAD = STATE.index("grad")
+_RENAMED = {"_op": "_primitive"}
+"""Slots renamed since a pickle in the default form (a slot dictionary) may have been written:
+old name -> new name."""
+
+
 def _fields(node: Any) -> tuple[Any, ...]:
-    """A node's state without its scratch slot; a gradient that is a Value reads 0.0 (its
-    root writes it later); a subclass's ``__dict__`` last when it has one."""
-    grad = node.grad
-    fields = (
-        node.data, grad if _inline(grad) else 0.0, node.label, node._op,
-        node._p0, node._d0, node._p1, node._d1, node._c, node._many,
-    )
+    """A node's :data:`~autograd.layout.STATE`; a gradient that is a Value reads 0.0 (its root
+    writes it later); a subclass's ``__dict__`` last when it has one."""
+    fields: tuple[Any, ...] = _read_state(node)
+    if not _inline(fields[_GRAD]):
+        fields = (*fields[:_GRAD], 0.0, *fields[_GRAD + 1:])
     extra = getattr(node, "__dict__", None)
     return (*fields, extra) if extra else fields
 
 
+def _set(node: Any, names: Iterator[str] | tuple[str, ...], values: Any) -> None:
+    """``setattr(node, name, value)`` for each name and value (in C)."""
+    deque(map(setattr, repeat(node), names, values), maxlen=0)
+
+
 def _fill(node: Any, fields: tuple[Any, ...]) -> None:
     """Sets every slot of ``node`` from :func:`_fields` (the scratch slot empty)."""
-    if type(fields) is not tuple or len(fields) not in (10, 11):
-        raise TypeError(f"a Value's pickled state must be a tuple of 10 or 11 fields, "
+    n = len(STATE)
+    if type(fields) is not tuple or len(fields) not in (n, n + 1):
+        raise TypeError(f"a Value's pickled state must be a tuple of {n} or {n + 1} fields, "
                         f"got {type(fields).__name__}")
-    (node.data, node.grad, node.label, node._op, node._p0, node._d0, node._p1, node._d1,
-     node._c, node._many) = fields[:10]
-    node._g = None
-    if len(fields) == 11:
-        node.__dict__.update(fields[10])
+    _set(node, STATE, fields[:n])
+    setattr(node, SCRATCH, None)
+    if len(fields) == n + 1:
+        node.__dict__.update(fields[n])
 
 
 class _Pickling(threading.local):
@@ -197,8 +212,8 @@ def restore_node(node: Any, state: Any) -> None:
             n.grad = grad
     elif type(state) is tuple and len(state) == 2 and state[0] is None:  # the default form
         for name, value in state[1].items():
-            setattr(node, name, value)
-        node._g = None
+            setattr(node, _RENAMED.get(name, name), value)
+        setattr(node, SCRATCH, None)
     else:
         _fill(node, state)
 
@@ -212,24 +227,24 @@ def deepcopy_node(root: Any, memo: dict[int, Any]) -> Any:
     deep = copy.deepcopy
     for node in order:
         twin = blank(type(node))
-        grad = node.grad
-        op = node._op
+        _set(twin, STATE, _read_state(node))  # every slot as the node's; then what must differ:
+        setattr(twin, SCRATCH, None)
+        if not _inline(node.grad):
+            twin.grad = 0.0  # a graph of its own: copied below, once every node is
+        op = node._primitive
+        if op is not None:
+            twin._primitive = deep(op, memo)
         p0 = node._p0
+        if p0 is not None:
+            twin._p0 = memo[id(p0)]
         p1 = node._p1
+        if p1 is not None:
+            twin._p1 = memo[id(p1)]
         many = node._many
-        twin.data = node.data
-        twin.grad = grad if _inline(grad) else 0.0
-        twin.label = node.label
-        twin._op = None if op is None else deep(op, memo)
-        twin._p0 = None if p0 is None else memo[id(p0)]
-        twin._d0 = node._d0
-        twin._p1 = None if p1 is None else memo[id(p1)]
-        twin._d1 = node._d1
-        twin._c = node._c
-        twin._many = None if many is None else (
-            tuple([memo[id(r)] for r in many[0]]), deep(many[1], memo), deep(many[2], memo)
-        )
-        twin._g = None
+        if many is not None:
+            twin._many = (
+                tuple([memo[id(r)] for r in many[0]]), deep(many[1], memo), deep(many[2], memo)
+            )
         memo[id(node)] = twin
     for node in order:
         grad = node.grad

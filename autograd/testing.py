@@ -53,26 +53,37 @@ __all__ = ["Expression", "expressions", "expressions_with_inputs"]
 _VAR_NAMES = ("x", "y", "z")
 
 # Precedence for printing: higher binds tighter. Calls, variables and non-negative constants
-# are atoms.
+# are atoms. A binary operator prints by its row's symbol, with Python's precedence.
 _ATOM, _POW, _UNARY, _MUL, _ADD = 5, 4, 3, 2, 1
-_INFIX = {"add": (" + ", _ADD), "sub": (" - ", _ADD), "mul": (" * ", _MUL),
-          "div": (" / ", _MUL), "pow": (" ** ", _POW)}
+_PRECEDENCE = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "//": _MUL, "%": _MUL, "@": _MUL,
+               "**": _POW}
+
+
+def _operator(op: Op) -> bool:
+    """Whether users write ``op`` as an infix operator (its row's method is ``__add__``...)."""
+    method = op.method or ""
+    return op.arity == 2 and method.startswith("__") and op.symbol in _PRECEDENCE
+
+
+def _public(op: Op) -> Callable[..., Any]:
+    """How users apply ``op`` to Values, as its row says: its module-level function (n-ary:
+    over a list, a paired op over two halves), or its operator; the generic path else."""
+    if op.function is not None:
+        function = getattr(_functions, op.function)
+        if op.paired:
+            return lambda *xs: function(list(xs[: len(xs) // 2]), list(xs[len(xs) // 2:]))
+        if op.nary:
+            return lambda *xs: function(list(xs))
+        return function  # type: ignore[no-any-return]
+    if op.method is not None and op.method.startswith("__"):
+        return getattr(operator, op.method.strip("_"))  # type: ignore[no-any-return]
+    return lambda *xs: apply(op, xs)
+
 
 # How each op is applied to Values: through the public API, so the drawn expressions exercise
-# the same code paths users do (the inlined operators, reflected operators with a constant on
-# the left, the module-level functions). Ops missing here fall back to the generic path.
-_VALUE_API: dict[str, Callable[..., Any]] = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-    "pow": operator.pow, "neg": operator.neg, "abs": _functions.abs,
-    "exp": _functions.exp, "log": _functions.log, "sqrt": _functions.sqrt,
-    "tanh": _functions.tanh, "sigmoid": _functions.sigmoid, "relu": _functions.relu,
-    "softplus": _functions.softplus, "sin": _functions.sin, "cos": _functions.cos,
-    "leaky_relu": _functions.leaky_relu,
-    "sum": lambda *xs: _functions.sum(list(xs)),
-    "mean": lambda *xs: _functions.mean(list(xs)),
-    "logsumexp": lambda *xs: _functions.logsumexp(list(xs)),
-    "dot": lambda *xs: _functions.dot(list(xs[: len(xs) // 2]), list(xs[len(xs) // 2:])),
-}
+# the same code paths users do (the module-level functions, which call the Value methods; the
+# inlined operators; reflected operators with a constant on the left).
+_VALUE_API: dict[str, Callable[..., Any]] = {op.name: _public(op) for op in OPS.values()}
 
 
 class _Node:
@@ -110,12 +121,12 @@ class _Apply(_Node):
         self.args = tuple(args)
 
     def text(self, names: Sequence[str]) -> tuple[str, int]:
-        name = self.op.name
+        op = self.op
         parts = [a.text(names) for a in self.args]
-        if name in _INFIX:
-            symbol, prec = _INFIX[name]
+        if _operator(op):
+            prec = _PRECEDENCE[op.symbol]
             (left, lp), (right, rp) = parts
-            if name == "pow":
+            if prec == _POW:
                 # ** is right-associative and binds tighter than unary minus: parenthesize
                 # anything but an atom on the left, and anything below unary on the right.
                 left = left if lp == _ATOM else f"({left})"
@@ -125,15 +136,16 @@ class _Apply(_Node):
                 # the printed formula computes exactly what the expression computes.
                 left = left if lp >= prec and lp != _UNARY else f"({left})"
                 right = right if rp > prec and rp != _UNARY else f"({right})"
-            return f"{left}{symbol}{right}", prec
-        if name == "neg":
+            return f"{left} {op.symbol} {right}", prec
+        if op.method == "__neg__":
             ((arg, ap),) = parts
             return f"-{arg}" if ap == _ATOM else f"-({arg})", _UNARY
         texts = [t for t, _ in parts]
-        if name == "dot":
+        name = op.function or op.name
+        if op.paired:
             half = len(texts) // 2
-            return f"dot([{', '.join(texts[:half])}], [{', '.join(texts[half:])}])", _ATOM
-        if self.op.nary:
+            return f"{name}([{', '.join(texts[:half])}], [{', '.join(texts[half:])}])", _ATOM
+        if op.nary:
             return f"{name}([{', '.join(texts)}])", _ATOM
         return f"{name}({', '.join(texts)})", _ATOM
 
@@ -267,10 +279,7 @@ class Expression:
 
     @staticmethod
     def _apply_value(op: Op, xs: Sequence[Any]) -> Any:
-        api = _VALUE_API.get(op.name)
-        if api is None:
-            return apply(op, xs)
-        return api(*xs)
+        return _VALUE_API[op.name](*xs)
 
     def _evaluate(self, args: Sequence[Any], apply: Callable[[Op, Sequence[Any]], Any]) -> Any:
         values: dict[int, Any] = {}
@@ -468,7 +477,7 @@ def _nary_args(
                 return _Const(draw(st.sampled_from(_CONSTANTS)))
             return draw(children)
 
-        if op.name == "dot":
+        if op.paired:
             pairs = [(draw(children), item())]
             pairs += [(item(), item()) for _ in range(draw(st.integers(0, 2)))]
             pairs.insert(0, pairs.pop(draw(st.integers(0, len(pairs) - 1))))

@@ -1,12 +1,13 @@
 """Tracing for ``autograd.jit``: run a function once on fresh leaf Values and record its graph.
 
 A trace calls the user's function with a leaf ``Value`` in place of every input number, under a
-:class:`Tracer` installed in the engine's hook (``engine.TRACER``). The engine reports to it:
-every leaf made while tracing (such leaves are the trace's constants, while leaves made before
-are parameters, read afresh at every call), every comparison or ``bool()`` on a Value (a
-:class:`Guard` the compiled code re-checks) and every ``float()``/``int()``/``item()`` (refused
-with a :class:`ConcretizationError` naming the user's line, as JAX does). What remains
-invisible is reading ``.data`` directly: that number is baked into the trace.
+:class:`Tracer` installed in the engine's hook (:data:`autograd.modes.TRACER`). The engine
+reports to it: every leaf made while tracing (such leaves are the trace's constants, while
+leaves made before are parameters, read afresh at every call), every comparison or ``bool()``
+on a Value (a :class:`Guard` the compiled code re-checks) and every
+``float()``/``int()``/``item()`` (refused with a :class:`ConcretizationError` naming the user's
+line, as JAX does). What remains invisible is reading ``.data`` directly: that number is baked
+into the trace.
 
 This module knows nothing of code generation; ``autograd.codegen`` turns a :class:`Trace` into
 Python source.
@@ -74,7 +75,7 @@ class Guard:
 
 
 class Tracer:
-    """What the engine reports to while a function is traced (see ``engine.TRACER``)."""
+    """What the engine reports to while a function is traced (:data:`autograd.modes.TRACER`)."""
 
     def __init__(self) -> None:
         self.created: set[int] = set()

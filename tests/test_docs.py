@@ -4,12 +4,10 @@
   names are read from the packages' ``__all__`` lists at run time, so a new name fails here
   until it is documented.
 - Every notebook is a page of the site.
-- The op table page is generated from the op table, and the performance page's figures are
-  what ``python -m benchmarks`` wrote, not numbers edited by hand.
+- The performance page's figures are what ``python -m benchmarks`` wrote, not numbers edited
+  by hand. (The op table page and the functions' reference entries are written from the op
+  table and checked by ``tests/test_generated.py``.)
 - Every ``>>>`` example in docs/ runs as a doctest in the test suite.
-
-Run ``python3 -m tests.test_docs --write`` to regenerate the op table page after changing the
-table.
 """
 
 from __future__ import annotations
@@ -27,15 +25,12 @@ from typing import Any
 import pytest
 
 import autograd
-from autograd.ops import markdown_table
 from benchmarks import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference"
-OPS_PAGE = REFERENCE / "ops.md"
 FIGURES = DOCS / "explanation" / "benchmarks"
-START, END = "<!-- op-table:start -->", "<!-- op-table:end -->"
 
 # The public modules whose names the reference documents. The modules that `nn.__all__` lists
 # (nn.losses, ...) are added from it.
@@ -111,18 +106,6 @@ def test_every_notebook_is_a_page_of_the_site():
     assert notebooks, "no notebooks found"
     missing = [name for name in notebooks if f": notebooks/{name}\n" not in nav + "\n"]
     assert missing == [], f"notebooks missing from mkdocs.yml's nav: {missing}"
-
-
-def _op_section(text: str) -> str:
-    match = re.search(re.escape(START) + r"\n(.*?)" + re.escape(END), text, re.DOTALL)
-    assert match, f"{OPS_PAGE} has no {START} ... {END} section"
-    return match.group(1)
-
-
-def test_op_table_page_is_generated_from_the_op_table():
-    assert _op_section(OPS_PAGE.read_text(encoding="utf-8")) == markdown_table(), (
-        "docs/reference/ops.md is out of date: run python3 -m tests.test_docs --write"
-    )
 
 
 def test_performance_figures_are_what_the_benchmarks_wrote():
@@ -228,14 +211,3 @@ def test_the_reference_sees_the_package_as_users_import_it():
     assert seen["Value"]["exp"].docstring.value == autograd.Value.exp.__doc__
     assert "the op table's 'exp'" in seen["Value"]["exp"].docstring.value
     assert seen["tanh"].docstring.value == autograd.tanh.__doc__
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        text = OPS_PAGE.read_text(encoding="utf-8")
-        head, rest = text.split(START + "\n", 1)
-        tail = rest.split(END, 1)[1]
-        OPS_PAGE.write_text(head + START + "\n" + markdown_table() + END + tail, encoding="utf-8")
-        print(f"{OPS_PAGE.relative_to(ROOT)} regenerated from the op table")
-    else:
-        print(markdown_table())

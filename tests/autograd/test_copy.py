@@ -259,3 +259,31 @@ def test_copy_copy_is_shallow():
 def test_bad_pickled_state_is_refused_by_name():
     with pytest.raises(TypeError, match="pickled state"):
         Value(1.0).__setstate__((1.0, 2.0))
+
+
+def test_a_pickle_holds_the_layouts_state_in_order():
+    """What a pickle holds is autograd.layout.STATE (every slot but the scratch one), so a
+    slot added to the layout is pickled and copied without another edit."""
+    from autograd.layout import SCRATCH, SLOTS, STATE
+
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    assert STATE == tuple(s for s in SLOTS if s != SCRATCH)
+    assert y.__reduce__()[2][1] == tuple(getattr(y, s) for s in STATE)
+    twin = pickle.loads(pickle.dumps(y))
+    assert (twin.data, twin.grad, twin.label, twin.primitive) == (6.0, 0.0, "", y.primitive)
+    assert twin.arguments == (twin.parents[0], 3.0) and twin.parents[0].label == "x"
+
+
+def test_a_pickle_of_the_default_form_with_the_old_slot_name_loads():
+    # Before Value had its own pickling, a node pickled as its slot dictionary, with the op's
+    # record under "_op" (now "_primitive").
+    x = Value(3.0)
+    node = Value.__new__(Value)
+    node.__setstate__((None, {
+        "data": math.exp(3.0), "grad": 0.0, "label": "", "_op": ag.OPS["exp"], "_p0": x,
+        "_d0": math.exp(3.0), "_p1": None, "_d1": 0.0, "_c": None, "_many": None,
+    }))
+    assert node.op == "exp" and node.primitive is ag.OPS["exp"] and node.parents == (x,)
+    node.backward()
+    assert x.grad == math.exp(3.0)

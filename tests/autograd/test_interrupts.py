@@ -44,9 +44,10 @@ _OURS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (ag
 
 
 def _ours(filename: str) -> bool:
-    """A file of the package, a generated operator (``autograd/<generated> name``), or a
-    function jit compiled (``<jit name>``)."""
-    return filename.startswith(_OURS) or filename.startswith("<jit ")
+    """A file of the package, or generated code: every generated source is compiled under a
+    name in the package's folder (``autograd/<generated: Value.log>``, ``autograd/<op table:
+    log>``, ``autograd/<jit 3: f backward>``: autograd.generated)."""
+    return filename.startswith(_OURS)
 
 
 class _Interrupt:

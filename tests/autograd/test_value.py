@@ -221,7 +221,7 @@ def test_a_graph_survives_deepcopy_and_pickle(how):
     assert copies["a"].grad == a.grad and copies[2.0].grad == b.grad
     assert copies[3.0].grad == c.grad
     assert twin.data == y.data and twin.op == y.op == "add"
-    assert twin._op is y._op  # the built-in record itself
+    assert twin.primitive is y.primitive is ag.OPS["add"]  # the built-in record itself
     assert ag.hessian(lambda u: (u * copies["a"]).tanh())(0.5) == ag.hessian(
         lambda u: (u * a).tanh()
     )(0.5)
@@ -312,3 +312,28 @@ def test_an_int_past_reprs_digit_limit_is_named_too_large_not_a_repr_error():
         Value(1.0) + huge
     with pytest.raises(OverflowError, match=r"jvp.*about 5000 digits.*too large"):
         ag.jvp(lambda x: x * x, (huge,), (1.0,))
+
+
+# -- the layout: stated once (autograd.layout), every builder fills every slot ------------------
+
+def test_values_slots_are_the_layouts_with_a_type_each():
+    from autograd.layout import SLOTS
+
+    assert Value.__slots__ == SLOTS
+    assert tuple(Value.__annotations__) == SLOTS  # the types, for type checkers
+
+
+def test_every_way_of_making_a_node_fills_every_slot():
+    from autograd.layout import SLOTS
+
+    square = ag.custom_op(lambda t: t * t, lambda t: 2 * t, name="square")
+    x, y = Value(1.5), Value(-2.0)
+    made = [x, x + y, 2.0 - x, x.exp(), ag.exp(1.0), ag.dot([x, y, x], [y, 1.0, 2.0]),
+            ag.sum([x, 2.0, y]), square(x), x.leaky_relu(y), ag.matvec([[x, y]], [1.0, y])[0]]
+    with ag.no_grad():
+        made.append(x * y)
+    with ag.detect_anomaly():
+        made.append(x * y)
+    for node in made:
+        for slot in SLOTS:
+            getattr(node, slot)  # an unset slot would raise AttributeError

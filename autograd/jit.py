@@ -102,6 +102,13 @@ class CostModel:
         per_node, per_edge = figure
         return nodes * per_node + edges * per_edge
 
+    @classmethod
+    def least_compile_runs(cls) -> float:
+        """The fewest engine runs that compiling any graph costs by these figures (a node's
+        or an edge's, whichever is cheaper to compile for its engine time): below this many
+        calls, compiling never pays, and the graph need not be measured."""
+        return min(c / e for c, e in zip(cls.COMPILE, cls.ENGINE, strict=True))
+
     def estimate(self, nodes: int, edges: int) -> float:
         """Seconds to trace, generate and compile the graph, calibrated when learned."""
         seconds = self.predict(self.COMPILE, nodes, edges)

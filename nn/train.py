@@ -62,7 +62,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from autograd import jit as autograd_jit  # fit's own argument is named jit
-from autograd.jit import compile_cost
+from autograd.jit import CostModel, compile_cost
 
 from .arrays import as_sequence, is_integer, is_number
 from .callbacks import Callback
@@ -541,7 +541,11 @@ class _CompiledSteps:
         # An engine step, checked against the compiled one (compiling first when it pays).
         value, outputs, root = _forward_backward(self.model, self.loss, self.optimizer, xb, yb)
         if state is None:
-            pays = self.always or worth_compiling(self.left[m], *compile_cost(root))
+            pays = self.always or (
+                # too few steps left for any graph to pay: not worth walking this one
+                self.left[m] > JIT_MARGIN * (1.0 + CostModel.least_compile_runs())
+                and worth_compiling(self.left[m], *compile_cost(root))
+            )
             state = self.state[m] = "compiled" if pays else "engine"
             self.checked[m] = 0
         if state == "compiled":

@@ -10,6 +10,8 @@ import math
 import warnings
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, dot
@@ -133,6 +135,30 @@ def test_auto_follows_the_rule_at_its_boundary(compiled_steps, monkeypatch):
         assert model_a.state_dict() == model_e.state_dict() and history_a == history_e
         assert calls_a == calls_e
     assert len(seen) == 2 and all(isinstance(root, Value) for root in seen)  # once a fit
+
+
+@settings(max_examples=300)
+@given(nodes=st.integers(0, 10**7), edges=st.integers(0, 10**8), data=st.data())
+def test_no_graph_pays_for_the_few_steps_fit_does_not_measure(nodes, edges, data):
+    # fit skips walking the graph when the steps left are at most JIT_MARGIN * (1 + the
+    # least compile cost of any graph); no graph's own prediction says otherwise there
+    assume(nodes + edges > 0)
+    model = JIT.CostModel
+    bound = train_module.JIT_MARGIN * (1.0 + model.least_compile_runs())
+    steps_left = data.draw(st.integers(0, math.floor(bound)))
+    engine = model.predict(model.ENGINE, nodes, edges)
+    compile_runs = model.predict(model.COMPILE, nodes, edges) / engine
+    run_ratio = model.predict(model.COMPILED, nodes, edges) / engine
+    assert compile_runs >= model.least_compile_runs() * (1 - 1e-12)
+    assert not worth_compiling(steps_left, compile_runs, run_ratio)
+
+
+def test_a_short_run_does_not_even_measure_its_graph(monkeypatch):
+    seen = []
+    monkeypatch.setattr(train_module, "compile_cost", seen.append)
+    loss, y_of, _ = CASES["hinge"]
+    _run("auto", loss, y_of, epochs=4, batch_size=16)  # 16 steps of 16 and 4 of 6 samples
+    assert seen == []
 
 
 def _digits_step_graph(batch):

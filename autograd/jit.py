@@ -73,11 +73,13 @@ class CostModel:
     """What running and compiling a graph costs, from its size: its op nodes and its edges
     (the Value arguments of its ops; the generated backward pass has one statement per edge).
 
-    Each figure is seconds per node plus seconds per edge, measured (CPU time) on the
-    benchmarks' machine (AMD EPYC, CPython 3.11) over twelve MLP steps of 37 to 6,701 nodes
-    and 88 to 91,456 edges: ``ENGINE``, one engine run (build the graph, backward; within 30%
-    of the measured time on those steps); ``COMPILE``, tracing, generating and compiling it
-    (within 15%); ``COMPILED``, one run of the compiled code (within 55%).
+    Each figure is seconds per node plus seconds per edge, fitted to CPU times measured on the
+    benchmarks' machine (AMD EPYC, CPython 3.11) on twelve MLP training steps of 37 to 6,701
+    nodes and 88 to 91,456 edges (benchmark 7, ``python -m benchmarks --only jit-costs``):
+    ``ENGINE``, one engine run (build the graph, backward); ``COMPILE``, tracing, generating and
+    compiling it; ``COMPILED``, one run of the compiled code. Counted in engine runs, as
+    :func:`compile_cost` gives them, the predictions were 0.8x to 1.5x the measured compile and
+    0.6x to 1.3x the measured compiled run on those steps (2026-12-02).
 
     :meth:`estimate` (the compile time, in seconds) also learns: once the compiles this
     process made were predicted to take ``CALIBRATE_S`` in all, it scales by what they took.

@@ -148,7 +148,7 @@ def compile_cost(root: Value) -> tuple[float, float]:
     Predicted from the graph's size by the figures of :class:`CostModel` (not learned: the same
     on every machine and under any load, as long as the engine and the compiler slow down
     alike). For the digits step (``MLP(64, [32, 10])``, a batch of 32, cross-entropy: 2,785
-    nodes, 89,760 edges) about ``(68, 0.36)``: compiling pays after about 108 steps.
+    nodes, 89,760 edges) about ``(68, 0.36)``: by these, compiling pays after about 108 steps.
     What a caller that knows how many calls will follow (``nn.fit``) weighs.
     """
     nodes, edges = _graph_size(topological_order(root))

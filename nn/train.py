@@ -43,12 +43,12 @@ compiling included. The digits step (``MLP(64, [32, 10])``, batches of 32) costs
 engine steps to compile and a third of one compiled, so one epoch (57 steps) stays in the
 engine and five compile; the demo's moons step (batches of 20) costs 46 and a quarter, so its
 1,000 steps compile and a 40-epoch full-batch run does not. No clock is read: the choice is the
-same on every run, under any load. ``True`` could make short runs twice as slow and ``False``
-leaves long runs 3x slower, hence "auto". The first two steps of each batch size run in the
-engine too, and the compiled step must agree with them (it does bit for bit for anything jit
-can follow); a model or loss that reads ``.data``, calls ``float()`` on a Value or compares a
-label with ``==`` (labels are traced Values) fails that check, and the fit carries on in the
-engine, with a ``RuntimeWarning``.
+same on every run, under any load. ``True`` makes short runs slower (one epoch of the moons
+demo 10x, one of digits 1.6x) and ``False`` leaves long runs 2x to 4x slower, hence "auto".
+The first two steps of each batch size run in the engine too, and the compiled step must agree
+with them (it does bit for bit for anything jit can follow); a model or loss that reads
+``.data``, calls ``float()`` on a Value or compares a label with ``==`` (labels are traced
+Values) fails that check, and the fit carries on in the engine, with a ``RuntimeWarning``.
 """
 
 from __future__ import annotations

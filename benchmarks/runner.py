@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import depth, digits, fit_jit, memory, moons, plot, throughput
+from . import depth, digits, fit_jit, jit_costs, memory, moons, plot, throughput
 from .common import Config, Section
 
 SECTIONS: dict[str, Callable[[Config], Section]] = {
@@ -23,6 +23,7 @@ SECTIONS: dict[str, Callable[[Config], Section]] = {
     "memory": memory.run,
     "digits": digits.run,
     "fit-jit": fit_jit.run,
+    "jit-costs": jit_costs.run,
 }
 
 

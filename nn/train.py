@@ -36,17 +36,20 @@ refuses before training rather than guess.
 **Compiling the step** (``jit``): the batch step, ``loss([model(x) for x in xb], yb)`` and its
 backward, is compiled by ``autograd.jit`` with the batch's inputs and labels as traced inputs,
 one trace per batch size. The default ``jit="auto"`` compiles a batch size only when that
-pays: compiling costs about 125 us per graph node (jit's own estimate, measured as it goes),
-a compiled step saves about three quarters of the engine's step, so a batch size is compiled
-when the steps it has left, times the first step's engine time, times 0.6, exceed the
-estimate. Measured on moons (MLP(2, [16, 16, 1]), hinge, Adam): 40 full-batch epochs stay in
-the engine (0.57 s; ``jit=True`` 0.66 s), the demo's 200 epochs of batches of 20 compile
-(0.80 s against 2.81 s). ``True`` could make short runs slower and ``False`` leaves long runs
-3x slower, hence "auto". The first two steps of each batch size run in the engine too, and
-the compiled step must agree with them (it does bit for bit for anything jit can follow); a
-model or loss that reads ``.data``, calls ``float()`` on a Value or compares a label with
-``==`` (labels are traced Values) fails that check, and the fit carries on in the engine,
-with a ``RuntimeWarning``.
+pays, judged at its first step from the step's graph: :func:`autograd.jit.compile_cost`
+predicts from the graph's op nodes and edges what compiling it costs and what a compiled step
+costs, both counted in engine steps of that graph, and :func:`worth_compiling` compiles when
+the steps left would take at least ``JIT_MARGIN`` times longer in the engine than compiled,
+compiling included. The digits step (``MLP(64, [32, 10])``, batches of 32) costs about 68
+engine steps to compile and a third of one compiled, so one epoch (57 steps) stays in the
+engine and five compile; the demo's moons step (batches of 20) costs 46 and a quarter, so its
+1,000 steps compile and a 40-epoch full-batch run does not. No clock is read: the choice is the
+same on every run, under any load. ``True`` makes short runs slower (one epoch of the moons
+demo 10x, one of digits 1.6x) and ``False`` leaves long runs 2x to 4x slower, hence "auto".
+The first two steps of each batch size run in the engine too, and the compiled step must agree
+with them (it does bit for bit for anything jit can follow); a model or loss that reads
+``.data``, calls ``float()`` on a Value or compares a label with ``==`` (labels are traced
+Values) fails that check, and the fit carries on in the engine, with a ``RuntimeWarning``.
 """
 
 from __future__ import annotations
@@ -54,14 +57,13 @@ from __future__ import annotations
 import functools
 import math
 import random
-import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value, no_grad, topological_order
+from autograd import Value, no_grad
 from autograd import jit as autograd_jit  # fit's own argument is named jit
-from autograd.jit import compile_estimate
+from autograd.jit import CostModel, compile_cost
 
 from .arrays import as_sequence, is_integer, is_number
 from .callbacks import Callback
@@ -69,7 +71,7 @@ from .checks import finite_float
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["accuracy", "evaluate", "fit"]
+__all__ = ["accuracy", "evaluate", "fit", "worth_compiling"]
 
 Metric = Callable[[list[Any], list[Any]], float]
 Record = dict[str, float]
@@ -476,20 +478,38 @@ def _train_step(
     return value, outputs
 
 
-JIT_STEP_RATIO = 0.4
-"""What ``jit="auto"`` assumes a compiled step costs, as a fraction of the engine's step on
-the same batch (measured: about 0.2 for the moons MLP on batches of 20; kept cautious)."""
-
 JIT_CHECKED_STEPS = 2
 """Steps of each batch size on which the compiled step is checked against the engine."""
+
+JIT_MARGIN = 1.1
+"""``jit="auto"`` compiles a batch size when its steps left are predicted to take at least
+this many times longer in the engine than compiled, compiling included."""
+
+
+def worth_compiling(steps_left: int, compile_runs: float, run_ratio: float) -> bool:
+    """Whether compiling a batch step pays for the steps still to come, ``jit="auto"``'s rule.
+
+    Everything is counted in engine steps of that batch size: compiling costs
+    ``compile_runs`` of them and a compiled step ``run_ratio`` of one (as
+    :func:`autograd.jit.compile_cost` predicts them). In the engine the steps left cost
+    ``steps_left``; compiled, they cost the compile, the next step run both ways and checked
+    (``JIT_CHECKED_STEPS``: the step just taken is checked too), and the other steps compiled.
+
+    >>> worth_compiling(56, 68.3, 0.36)  # one epoch of digits in batches of 32: 57 steps
+    False
+    >>> worth_compiling(284, 68.3, 0.36)  # five epochs
+    True
+    """
+    compiled = compile_runs + 1.0 + (steps_left + 1) * run_ratio
+    return steps_left > JIT_MARGIN * compiled
 
 
 class _CompiledSteps:
     """The batch step (outputs, loss, backward) compiled by ``autograd.jit``, one trace per
     batch size, with the engine as the reference.
 
-    The first steps of each batch size run in the engine as well: the first measures the
-    engine (time and nodes, for ``jit="auto"``'s choice), and on the first
+    The first steps of each batch size run in the engine as well: the first shows the step's
+    graph (for ``jit="auto"``'s choice, :func:`worth_compiling`), and on the first
     ``JIT_CHECKED_STEPS`` the compiled step must give the engine's loss, outputs and
     gradients. It does, bit for bit, for anything jit can follow; a model or loss that reads
     ``.data``, compares a label with ``==`` (labels are traced Values) or calls ``float()`` on
@@ -536,14 +556,14 @@ class _CompiledSteps:
             optimizer.step()
             return value, outputs
         # An engine step, checked against the compiled one (compiling first when it pays).
-        start = time.perf_counter()
         value, outputs, root = _forward_backward(self.model, self.loss, self.optimizer, xb, yb)
-        seconds = time.perf_counter() - start
         if state is None:
-            nodes = sum(1 for n in topological_order(root) if not n.is_leaf)
-            saving = self.left[m] * seconds * (1.0 - JIT_STEP_RATIO)
-            state = "compiled" if self.always or saving > compile_estimate(nodes) else "engine"
-            self.state[m] = state
+            pays = self.always or (
+                # too few steps left for any graph to pay: not worth walking this one
+                self.left[m] > JIT_MARGIN * (1.0 + CostModel.least_compile_runs())
+                and worth_compiling(self.left[m], *compile_cost(root))
+            )
+            state = self.state[m] = "compiled" if pays else "engine"
             self.checked[m] = 0
         if state == "compiled":
             self._check(xb, yb, value, outputs)
@@ -558,6 +578,8 @@ class _CompiledSteps:
         self.optimizer.zero_grad()
         problem = ""
         try:
+            if not self.checked[len(xb)]:  # compiled now, whatever jit's own rule would do
+                self.compiled.compile(xb, yb, backward=True)
             got, got_outputs = self.compiled.backward(xb, yb, has_aux=True)
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
                 RuntimeError) as exc:  # e.g. ConcretizationError, == on a traced label
@@ -691,12 +713,12 @@ def fit(
         lr_schedule: ``epoch -> lr``, assigned to ``optimizer.lr`` before each epoch.
         jit: compile the batch step (outputs, loss and backward) with ``autograd.jit``, one
             trace per batch size (a short last batch is a second one). ``"auto"`` (the
-            default) compiles a batch size when the steps it has left would save more than
-            jit's estimate of the compile time (estimated from the first step's engine time
-            and node count); ``True`` always compiles, ``False`` never. The history,
-            metrics, callbacks and parameters are the same either way (the compiled step
-            computes the engine's formulas in the engine's order); see "Compiling the step"
-            in the module docstring for why ``"auto"`` and what is checked.
+            default) compiles a batch size when the steps it has left would take longer in
+            the engine than compiling and running compiled (predicted from its first step's
+            graph: :func:`worth_compiling`); ``True`` always compiles, ``False`` never. The
+            history, metrics, callbacks and parameters are the same either way (the compiled
+            step computes the engine's formulas in the engine's order); see "Compiling the
+            step" in the module docstring for why ``"auto"`` and what is checked.
 
     Returns:
         A list with one dict per epoch run: ``epoch``, ``loss``, each metric, ``val_loss`` and

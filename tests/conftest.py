@@ -1,13 +1,19 @@
-"""Shared test setup: one seed for all randomness, and the hypothesis profiles.
+"""Shared test setup: one seed for all randomness, jit's compile-time estimates fixed, and the
+hypothesis profiles.
 
 The ``ci`` profile (used when ``CI`` is set, as ``.ci/run`` does) is derandomized and has no
 deadline, so runs are repeatable and shared, noisy machines cannot fail a test on time.
 """
 
+import importlib
 import os
 import random
 
 import pytest
+
+from autograd.jit import CostModel
+
+JIT = importlib.import_module("autograd.jit")  # the package's attribute is the function
 
 try:
     from hypothesis import HealthCheck, settings
@@ -32,3 +38,11 @@ def _seed_everything():
     """Every test starts from the same global random state."""
     random.seed(0)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _jit_costs_from_the_model(monkeypatch):
+    """Every test starts with jit's cost model as its figures give it, learning nothing from
+    the clock: whether a test's graph is compiled at its first call (``COMPILE_NOW_S``) depends
+    on the graph, not on how loaded the machine was during the compiles before it."""
+    monkeypatch.setattr(JIT, "COSTS", CostModel(learn=False))

@@ -5,6 +5,7 @@ Nothing here asserts on timings (the figures depend on the machine); the suite r
 """
 
 import json
+import math
 
 import pytest
 
@@ -17,7 +18,7 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
     assert runner.main(["--quick", "--repeat", "1", "--json", str(out_json)]) == 0
     report = capsys.readouterr().out
     for title in ("1. Moons step", "2. Op throughput", "3. Depth", "4. Memory",
-                  "5. Digits epoch", "6. fit(jit=...) by run length"):
+                  "5. Digits epoch", "6. fit(jit=...) by run length", "7. jit's cost model"):
         assert f"### {title}" in report
     assert "| implementation |" in report
     assert "| valuegrad |" in report
@@ -26,7 +27,8 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
     assert "| valuegrad (jit) |" in report and "compiles the nn step once" in report
     assert "Python" in report and "### Targets" in report
     figures = json.loads(out_json.read_text())
-    assert set(figures["results"]) == {"moons", "ops", "depth", "memory", "digits", "fit-jit"}
+    assert set(figures["results"]) == {"moons", "ops", "depth", "memory", "digits", "fit-jit",
+                                       "jit-costs"}
     assert figures["results"]["memory"]["valuegrad"]["bytes_per_node"] > 0
     assert "| fit, jit=False |" in report and '| fit, jit="auto" |' in report
     # the digits rows trained the same network on the same batches: the same epoch loss
@@ -40,6 +42,17 @@ def test_quick_run_prints_every_table(capsys, tmp_path):
         better = min(medians["jit=False"], medians["jit=True"])
         assert row["auto_ratio"] == medians['jit="auto"'] / better
     assert 'fit(jit="auto") within 1.1x' in report
+    # the cost model's three figures, measured on each step and fitted again (at the quick
+    # sizes the fit means nothing, but it is made)
+    costs = figures["results"]["jit-costs"]
+    for figure in ("ENGINE", "COMPILE", "COMPILED"):
+        assert all(math.isfinite(x) for x in costs[f"fitted {figure}"].values())
+    # MLP(2, [3, 1]) on 4 samples, hinge with number labels. Per sample: 3 hidden neurons, each
+    # a dot of (w1, w2, b) with (x1, x2, 1.0) (3 Value arguments) and a relu (1); the output
+    # neuron a dot of 3 weights and a bias with the 3 hidden values (7); the hinge term,
+    # 1 - s and its relu (1 each): 9 nodes, 21 edges. Then the mean of the 4 terms.
+    step = costs["3 hidden, batch 4"]
+    assert (step["nodes"], step["edges"]) == (4 * 9 + 1, 4 * 21 + 4)
 
 
 def test_peers_can_be_left_out(capsys):
@@ -186,3 +199,13 @@ def test_torch_digits_check_catches_another_start():
     other.start = MLP(64, [cfg.digits_hidden, 10], seed=1)  # not fit's initial weights
     with pytest.raises(AssertionError, match="torch float64: parameter 0 is"):
         digits.check_torch(cfg, other)
+
+
+def test_the_cost_figures_fitted_to_exact_times_are_the_ones_that_made_them():
+    from benchmarks import jit_costs
+
+    sizes = [(37, 88), (1_341, 12_880), (2_785, 89_760), (657, 3_872)]
+    seconds = [n * 3e-6 + e * 0.2e-6 for n, e in sizes]
+    per_node, per_edge = jit_costs.best_figures(sizes, seconds)
+    assert per_node == pytest.approx(3e-6, rel=1e-9)
+    assert per_edge == pytest.approx(0.2e-6, rel=1e-9)

@@ -540,7 +540,7 @@ def test_big_graphs_are_split_into_parts_that_compute_the_same(monkeypatch):
 def test_a_graph_not_yet_worth_compiling_runs_in_the_engine_until_it_pays(monkeypatch):
     jit_module = importlib.import_module("autograd.jit")  # the attribute is the function
     monkeypatch.setattr(jit_module, "COMPILE_NOW_S", 0.0)
-    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e9)  # never pays
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes, edges: 1e9)  # never pays
     w = Value(2.0)
     g = jit(lambda xs: autograd.sum([w * x for x in xs]))
     for k in range(3):
@@ -554,12 +554,64 @@ def test_a_graph_not_yet_worth_compiling_runs_in_the_engine_until_it_pays(monkey
     assert g.backward([5.0, 1.0]) == 12.0 and w.grad == 6.0
     assert "def backward(A, D):" in g.source
 
-    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e-12)  # pays at once
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes, edges: 1e-12)  # pays at once
     h = jit(lambda x: w * x)
     assert h(3.0) == 6.0  # the trace's engine run
     assert h.cache_size == 0
     assert h(4.0) == 8.0  # now worth it: compiled
     assert h.cache_size == 1 and "def forward" in h.source
+
+
+def test_the_compile_estimate_counts_edges_so_one_long_dot_waits_in_the_engine():
+    # One dot of 20,000 inputs by 20,000 inputs: a single op node with 40,000 edges, and as
+    # many statements in its backward pass. Counted by nodes alone (as jit once did: 150 us a
+    # node) it would look free and be compiled at the first call; by the model's figures it
+    # takes 46 us + 40,000 * 15 us = 0.6 s, more than COMPILE_NOW_S, so the engine runs it.
+    jit_module = importlib.import_module("autograd.jit")
+    per_node, per_edge = jit_module.CostModel.COMPILE
+    assert per_node + 40_000 * per_edge > jit_module.COMPILE_NOW_S
+    xs = [float(i % 7) for i in range(20_000)]
+    ys = [1.0] * 20_000
+    g = jit(lambda a, b: dot(a, b))
+    assert g(xs, ys) == sum(xs)  # small integers: exact in any order
+    assert g.cache_size == 0  # traced by an engine run, not compiled
+    small = jit(lambda a, b: dot(a, b))
+    assert small(xs[:100], ys[:100]) == sum(xs[:100]) and small.cache_size == 1
+
+
+def test_compile_cost_is_the_model_over_the_engine_for_the_graphs_size():
+    jit_module = importlib.import_module("autograd.jit")
+    model = jit_module.CostModel
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    shared = x * y  # one node, two edges
+    root = (shared + z) * shared + 1.5  # add: 2 edges, mul: 2 edges, + constant: 1 edge
+    nodes, edges = 4, 7  # leaves are not nodes; the shared node counts once
+    compiling, running = jit_module.compile_cost(root)
+
+    def seconds(figure):
+        return nodes * figure[0] + edges * figure[1]
+
+    assert compiling == seconds(model.COMPILE) / seconds(model.ENGINE)
+    assert running == seconds(model.COMPILED) / seconds(model.ENGINE)
+    assert compiling > 1.0 > running > 0.0  # compiling costs more than a run; running less
+
+
+def test_the_cost_model_learns_from_compiles_unless_told_not_to():
+    jit_module = importlib.import_module("autograd.jit")
+    learning, fixed = jit_module.CostModel(), jit_module.CostModel(learn=False)
+    per_node, per_edge = jit_module.CostModel.COMPILE
+    before = learning.estimate(100, 1_000)
+    assert before == fixed.estimate(100, 1_000) == 100 * per_node + 1_000 * per_edge
+    # compiles of 5,000-edge graphs (predicted 0.075 s each) that take twice that
+    predicted = 5_000 * per_edge
+    assert 3 * predicted < learning.CALIBRATE_S <= 4 * predicted
+    for compiles in range(1, 5):
+        learning.record(2 * predicted, 0, 5_000)
+        fixed.record(2 * predicted, 0, 5_000)
+        if compiles < 4:  # too few seconds predicted to trust yet
+            assert learning.estimate(100, 1_000) == before
+    assert math.isclose(learning.estimate(100, 1_000), 2 * before, rel_tol=1e-12)
+    assert fixed.estimate(100, 1_000) == before
 
 
 def test_backward_with_aux_returns_the_other_outputs_from_the_same_pass():
@@ -669,7 +721,7 @@ def test_calls_run_in_the_engine_ignore_the_callers_mode_too(monkeypatch):
     # A structure not yet worth compiling runs in the engine: under no_grad it must still
     # give the gradient (as the compiled code would), and trace the real graph.
     jit_module = importlib.import_module("autograd.jit")
-    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e9)  # never pays
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes, edges: 1e9)  # never pays
     w = Value(2.0)
     g = jit(lambda x: w * x)
     with autograd.no_grad():
@@ -1105,7 +1157,7 @@ def test_an_int_too_large_for_a_float_names_jit_and_the_argument():
 
 def test_compile_after_a_deferred_first_call_uses_its_trace(monkeypatch):
     jit_module = importlib.import_module("autograd.jit")
-    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e9)  # never pays
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes, edges: 1e9)  # never pays
     w = Value(2.0)
     g = jit(lambda xs: autograd.sum([w * x for x in xs]))
     assert g([1.0, 2.0]) == 6.0  # traced (an engine run), not compiled
@@ -1120,7 +1172,7 @@ def test_a_kept_first_trace_that_does_not_hold_for_a_later_call_is_kept_beside_a
 ):
     jit_module = importlib.import_module("autograd.jit")
     monkeypatch.setattr(jit_module, "COMPILE_NOW_S", 0.0)
-    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes: 1e-12)  # pays at once
+    monkeypatch.setattr(jit_module.COSTS, "estimate", lambda nodes, edges: 1e-12)  # pays at once
     g = jit(lambda x: x * 2.0 if x > 0.0 else x * 3.0)
     assert g(1.0) == 2.0  # traced by an engine run, kept
     assert g.cache_size == 0

@@ -5,15 +5,21 @@ sweep: an independent computation of the same formulas), from the same seed.
 """
 
 import functools
+import importlib
 import math
 import warnings
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, dot
 from nn import MLP, SGD, Adam, Callback, datasets, fit, losses
 from nn import train as train_module
+from nn.train import worth_compiling
+
+JIT = importlib.import_module("autograd.jit")  # the package's attribute is the function
 
 
 class Recorder(Callback):
@@ -92,11 +98,116 @@ def test_auto_compiles_a_long_run_and_not_a_short_one(compiled_steps):
     loss, y_of, _ = CASES["hinge"]
     _run("auto", loss, y_of, epochs=1, batch_size=None)  # one step: nothing to win
     assert compiled_steps[0].cache_size == 0
-    # 400 steps of a ~200-node graph: compiling (~30 ms) saves far more than it costs
+    # 400 steps of a ~400-node graph: compiling (about 40 of its engine steps) pays
     model_a, history_a, _ = _run("auto", loss, y_of, epochs=100, batch_size=20, n=80)
     assert compiled_steps[1].cache_size == 1
     model_e, history_e, _ = _run(False, loss, y_of, epochs=100, batch_size=20, n=80)
     assert model_a.state_dict() == model_e.state_dict() and history_a == history_e
+
+
+def test_worth_compiling_weighs_the_steps_left_against_the_compile():
+    # Compiling costs 10 engine steps and a compiled step half of one. With k steps left the
+    # engine takes k; compiled: 10, then the next step both ways and checked (1 + 0.5), the
+    # check of the step just taken (0.5) and k - 1 compiled steps: 11.5 + 0.5 k. Compiled
+    # when k > 1.1 * (11.5 + 0.5 k), i.e. 0.45 k > 12.65: k > 28.1.
+    assert train_module.JIT_MARGIN == 1.1
+    assert not worth_compiling(28, 10.0, 0.5)
+    assert worth_compiling(29, 10.0, 0.5)
+    assert not worth_compiling(0, 0.0, 0.0)  # nothing left to save
+    assert not worth_compiling(10**9, 10.0, 1.0)  # a compiled step no faster never pays
+
+
+def test_auto_follows_the_rule_at_its_boundary(compiled_steps, monkeypatch):
+    # jit's prediction replaced by the one above: full-batch training, one step an epoch,
+    # so after the first step `epochs - 1` steps are left
+    seen = []
+
+    def cost(root):
+        seen.append(root)
+        return 10.0, 0.5
+
+    monkeypatch.setattr(train_module, "compile_cost", cost)
+    loss, y_of, _ = CASES["hinge"]
+    for epochs, compiled in ((29, 0), (30, 1)):
+        model_a, history_a, calls_a = _run("auto", loss, y_of, epochs=epochs, batch_size=None)
+        assert compiled_steps[-1].cache_size == compiled
+        model_e, history_e, calls_e = _run(False, loss, y_of, epochs=epochs, batch_size=None)
+        assert model_a.state_dict() == model_e.state_dict() and history_a == history_e
+        assert calls_a == calls_e
+    assert len(seen) == 2 and all(isinstance(root, Value) for root in seen)  # once a fit
+
+
+@settings(max_examples=300)
+@given(nodes=st.integers(0, 10**7), edges=st.integers(0, 10**8), data=st.data())
+def test_no_graph_pays_for_the_few_steps_fit_does_not_measure(nodes, edges, data):
+    # fit skips walking the graph when the steps left are at most JIT_MARGIN * (1 + the
+    # least compile cost of any graph); no graph's own prediction says otherwise there
+    assume(nodes + edges > 0)
+    model = JIT.CostModel
+    bound = train_module.JIT_MARGIN * (1.0 + model.least_compile_runs())
+    steps_left = data.draw(st.integers(0, math.floor(bound)))
+    engine = model.predict(model.ENGINE, nodes, edges)
+    compile_runs = model.predict(model.COMPILE, nodes, edges) / engine
+    run_ratio = model.predict(model.COMPILED, nodes, edges) / engine
+    assert compile_runs >= model.least_compile_runs() * (1 - 1e-12)
+    assert not worth_compiling(steps_left, compile_runs, run_ratio)
+
+
+def test_a_short_run_does_not_even_measure_its_graph(monkeypatch):
+    seen = []
+    monkeypatch.setattr(train_module, "compile_cost", seen.append)
+    loss, y_of, _ = CASES["hinge"]
+    _run("auto", loss, y_of, epochs=4, batch_size=16)  # 16 steps of 16 and 4 of 6 samples
+    assert seen == []
+
+
+def _digits_step_graph(batch):
+    X, y = datasets.digits()
+    model = MLP(64, [32, 10], seed=0)
+    return losses.cross_entropy([model(x) for x in X[:batch]], y[:batch])
+
+
+def test_one_digits_epoch_stays_in_the_engine_and_five_or_twenty_compile(compiled_steps):
+    # Issue 23's measurements (benchmarks section 6, main of 2026-12-02): one epoch of digits
+    # in batches of 32 (57 steps) takes 1.45 s in the engine and 3.27 s compiling; 5 epochs
+    # 7.19 s against 5.20 s; 20 epochs 27.5 s against 12.95 s.
+    cost = JIT.compile_cost
+    batch_32 = cost(_digits_step_graph(32))
+    assert not worth_compiling(56, *batch_32)
+    assert worth_compiling(5 * 57 - 1, *batch_32)
+    assert worth_compiling(20 * 57 - 1, *batch_32)
+    # the last batch of each epoch, 5 images: 19 steps left after the first in 20 epochs
+    assert not worth_compiling(19, *cost(_digits_step_graph(5)))
+    X, y = datasets.digits()
+    model = MLP(64, [32, 10], seed=0)
+    fit(model, X, y, loss=losses.cross_entropy, optimizer=SGD(model.parameters(), lr=0.05,
+        momentum=0.9), epochs=1, batch_size=32, seed=0, progress=False)  # jit="auto"
+    assert compiled_steps[0].cache_size == 0
+
+
+def test_jit_true_compiles_at_once_even_where_jits_own_rule_would_wait(
+    compiled_steps, monkeypatch
+):
+    # jit alone defers a graph whose compile looks expensive; fit(jit=True) compiles anyway
+    monkeypatch.setattr(JIT.COSTS, "estimate", lambda *size: 1e9)
+    loss, y_of, _ = CASES["hinge"]
+    model_j, history_j, _ = _run(True, loss, y_of)
+    assert compiled_steps[0].cache_size == 2  # both batch sizes, from their first step
+    model_e, history_e, _ = _run(False, loss, y_of)
+    assert model_j.state_dict() == model_e.state_dict() and history_j == history_e
+
+
+@pytest.mark.parametrize("seconds", [1e-12, 1e9])
+def test_autos_choice_does_not_depend_on_what_jit_has_measured(
+    seconds, compiled_steps, monkeypatch
+):
+    # whatever jit's own estimate says (learned from the clock), fit decides from the graph:
+    # 12 steps of a ~400-node graph stay in the engine, 400 steps compile
+    monkeypatch.setattr(JIT.COSTS, "estimate", lambda *size: seconds)
+    loss, y_of, _ = CASES["hinge"]
+    _run("auto", loss, y_of, epochs=3, batch_size=20, n=80)
+    _run("auto", loss, y_of, epochs=100, batch_size=20, n=80)
+    assert [g.cache_size for g in compiled_steps] == [0, 1]
 
 
 def test_a_custom_loss_with_an_if_on_data_is_right_on_both_branches(compiled_steps):

@@ -471,6 +471,30 @@ def _torch_functions(torch):
     }
 
 
+def _pow_at_zero_exponent(e, point, torch):
+    """Whether evaluating ``e`` at ``point`` raises something to an exponent of exactly 0."""
+    seen = []
+    functions = dict(_torch_functions(torch))
+
+    def pow_(x, y):
+        seen.append(float(y) == 0.0)
+        return torch.pow(torch.as_tensor(x, dtype=torch.float64), y)
+
+    functions["pow"] = pow_
+    e.evaluate(*(torch.tensor(x, dtype=torch.float64) for x in point), functions=functions)
+    return any(seen)
+
+
+def _hvp_by_differences(e, point, t, h=1e-6):
+    """The Hessian times ``t`` by central differences of the engine's gradient, as tensors."""
+    import torch
+
+    n = len(point)
+    plus = ag.grad(e, argnums=tuple(range(n)))(*(x + h * d for x, d in zip(point, t, strict=True)))
+    minus = ag.grad(e, argnums=tuple(range(n)))(*(x - h * d for x, d in zip(point, t, strict=True)))
+    return [torch.tensor((a - b) / (2 * h), dtype=torch.float64) for a, b in zip(plus, minus, strict=True)]
+
+
 def _as_torch(e, torch):
     functions = _torch_functions(torch)
     return lambda *xs: e.evaluate(*xs, functions=functions)
@@ -493,7 +517,14 @@ def test_random_programs_jvp_and_hvp_equal_pytorchs(data):
     assert close(tangent, expected_tangent.item()), (str(e), tangent, expected_tangent)
     _, expected_hvp = torch.autograd.functional.hvp(f, primals, tangents)
     product = hvp(e, point, t)
-    assert all(close(a, b.item()) for a, b in zip(product, expected_hvp, strict=True)), (
+    if _pow_at_zero_exponent(e, point, torch):
+        # torch's pow derivative masks the base's term where the exponent is exactly 0, and
+        # its double backward inherits that: exp(x) ** -x (= exp(-x^2)) at 0 has Hessian -2
+        # (closed form, and the engine's), torch's hvp gives -1. Checked by differences there.
+        expected_hvp, rel = _hvp_by_differences(e, point, t), 1e-5
+    else:
+        rel = 1e-12
+    assert all(close(a, b.item(), rel) for a, b in zip(product, expected_hvp, strict=True)), (
         str(e), product, expected_hvp)
 
 

@@ -9,7 +9,8 @@ checkout)::
 and ``nn`` come from the installation; the script checks that too. It then:
 
 1. imports every module of both packages (``autograd.testing`` may only be missing hypothesis);
-2. checks that the README's op list is the installed op table;
+2. checks that the documentation's op list (``docs/reference/ops.md`` beside the README) is
+   the installed op table;
 3. runs every fenced ``python`` block of the README that holds ``>>>`` examples and needs no
    extra (blocks naming hypothesis, matplotlib, numpy, torch, autograd.testing or playwright are
    skipped), as one doctest in README order, with pytest's option flags.
@@ -83,15 +84,16 @@ def import_every_module() -> None:
                 print(f"{info.name}: needs {error.name} (an extra), as documented")
 
 
-def check_op_list(text: str) -> None:
-    """The README's op list is the installed package's op table."""
+def check_op_list(page: Path) -> None:
+    """The documentation's op list is the installed package's op table."""
     from autograd.ops import markdown_table
 
-    match = OP_TABLE.search(text)
+    match = OP_TABLE.search(page.read_text(encoding="utf-8"))
     if match is None:
-        raise SystemExit("README.md has no op-table section")
+        raise SystemExit(f"{page} has no op-table section")
     if match.group(1) != markdown_table():
-        raise SystemExit("README.md's op list differs from the installed op table")
+        raise SystemExit(f"{page}'s op list differs from the installed op table")
+    print(f"op list: {page.name} is the installed op table")
 
 
 def run_tour(text: str, path: Path) -> None:
@@ -117,7 +119,7 @@ def main(argv: list[str]) -> None:
     text = readme.read_text(encoding="utf-8")
     check_installed(readme.parent)
     import_every_module()
-    check_op_list(text)
+    check_op_list(readme.parent / "docs" / "reference" / "ops.md")
     run_tour(text, readme)
 
 

@@ -477,7 +477,7 @@ class Op:
 
     @property
     def rule(self) -> str:
-        """The local derivatives as written in the table (the README's op list shows them)."""
+        """The local derivatives as written in the table (the documentation's op list shows them)."""
         if self.custom:
             return ""
         if self.nary:
@@ -602,8 +602,8 @@ TABLE: tuple[Op, ...] = (
 """Every built-in op, one row each: the only place a primitive is declared (its forward, its
 local derivatives, how users call it). Everything else follows from here: ``Value``'s methods
 (:mod:`autograd.node`), the module-level functions (:mod:`autograd.functions`), their type
-stubs and the package's ``__all__`` (generated text, checked by a test), the op lists of the
-README and the documentation, the op tests' sweeps and the hypothesis strategies."""
+stubs and the package's ``__all__`` (generated text, checked by a test), the documentation's
+op list, the op tests' sweeps and the hypothesis strategies."""
 
 OPS: dict[str, Op] = {op.name: op for op in TABLE}
 """Every built-in op by name."""
@@ -631,7 +631,7 @@ def call_text(op: Op) -> str:
 
 
 def markdown_table() -> str:
-    """The op table as Markdown: the README's op list is generated from this."""
+    """The op table as Markdown: the documentation's op list is generated from this."""
     rows = [
         "| op | call | computes | local derivatives (as written in the table) | domain |",
         "| --- | --- | --- | --- | --- |",

@@ -1,4 +1,4 @@
-"""Regenerates the images the README shows, from code, into ``notebooks/assets/``.
+"""Regenerates the images the README and the documentation show, from code, into ``notebooks/assets/``.
 
 Each asset has one function taking the output directory and returning the path it wrote;
 ``main()`` runs them all (or the ones named on the command line)::

@@ -1,7 +1,7 @@
-"""Adding an op takes the steps the README's "Adding an op" says, and nothing else.
+"""Adding an op takes the steps "Adding an op" says (docs/how-to/contribute.md), and nothing else.
 
 The test follows those steps as written (the row, the reference and the commands are read from
-the README's code blocks) in a copy of the repository, then checks in a fresh interpreter that
+that section's code blocks) in a copy of the repository, then checks in a fresh interpreter that
 the new op (``atan``) works everywhere: the engine, ``create_graph``, ``jit``, ``gradcheck``,
 ``explain``, the hypothesis strategies, the op tests' sweeps, the type stubs (mypy), ``__all__``
 and the generated documentation. Nothing of it reaches the real package: the copy lives in a
@@ -21,9 +21,10 @@ from pathlib import Path
 import autograd
 
 ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "docs/how-to/contribute.md"  # the page whose "Adding an op" the test follows
 # What the steps touch, and what the op tests need to run.
 COPIED = [
-    "autograd", "pyproject.toml", "README.md", "docs/reference/ops.md",
+    "autograd", "pyproject.toml", "docs/reference/ops.md",
     "docs/reference/autograd.md", "tests/__init__.py", "tests/conftest.py",
     "tests/test_generated.py", "tests/autograd/__init__.py", "tests/autograd/conftest.py",
     "tests/autograd/test_ops.py",
@@ -137,12 +138,8 @@ c = Value(1.0).atan(2)
 """
 
 
-def test_adding_an_op_takes_the_steps_of_the_readme(tmp_path):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    row, reference, commands = steps(readme)
-    # The documentation site says the same.
-    page = (ROOT / "docs/explanation/how-it-is-built.md").read_text(encoding="utf-8")
-    assert steps(page) == (row, reference, commands)
+def test_adding_an_op_takes_the_steps_of_the_guide(tmp_path):
+    row, reference, commands = steps(GUIDE.read_text(encoding="utf-8"))
 
     repo = tmp_path / "repo"
     _copy(repo)
@@ -163,7 +160,7 @@ def test_adding_an_op_takes_the_steps_of_the_readme(tmp_path):
     assert "def atan(self) -> Value: ..." in (repo / "autograd/node.py").read_text()
     assert "def atan(x: Scalar) -> Value: ..." in (repo / "autograd/functions.py").read_text()
     assert "| `atan` | `x.atan()` | arctan x | `recip(1.0 + x * x)` |" in (
-        repo / "README.md").read_text()
+        repo / "docs/reference/ops.md").read_text()
     assert "::: autograd.atan" in (repo / "docs/reference/autograd.md").read_text()
     (tmp_path / "user.py").write_text(USER)
     typed = _run([sys.executable, "-m", "mypy", "--config-file", str(repo / "pyproject.toml"),
@@ -178,7 +175,7 @@ def test_adding_an_op_takes_the_steps_of_the_readme(tmp_path):
 
 
 def test_a_row_reading_a_missing_kernel_fails_at_import_naming_the_row(tmp_path):
-    row, _, _ = steps((ROOT / "README.md").read_text(encoding="utf-8"))
+    row, _, _ = steps(GUIDE.read_text(encoding="utf-8"))
     repo = tmp_path / "repo"
     _copy(repo)
     _insert(repo / "autograd/ops.py", "# -- two arguments", row.replace("math_atan", "atan_f"))

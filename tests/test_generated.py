@@ -9,12 +9,12 @@ it is written from the table into these places, each between ``op-table`` marker
 - ``autograd/__init__.py``: the imports and ``__all__`` of ``autograd.functions``' names (a
   function named like a builtin, ``sum`` or ``abs``, is an attribute only: ``from autograd
   import *`` must not shadow it);
-- ``README.md`` and ``docs/reference/ops.md``: the op list;
+- ``docs/reference/ops.md``: the op list;
 - ``docs/reference/autograd.md``: the reference entries of the functions and the filter
   that shows ``Value``'s operators.
 
 ``python3 -m tests.test_generated --write`` rewrites them all after a change to the table (see
-"Adding an op" in the README). Each test here fails, naming that command, when a place is out
+"Adding an op" in ``docs/how-to/contribute.md``). Each test here fails, naming that command, when a place is out
 of date.
 """
 
@@ -147,7 +147,6 @@ PLACES: list[tuple[str, str, Callable[[], str]]] = [
     ("autograd/functions.py", "", function_stubs),
     ("autograd/__init__.py", "imports", package_imports),
     ("autograd/__init__.py", "all", package_all),
-    ("README.md", "", markdown_table),
     ("docs/reference/ops.md", "", markdown_table),
     ("docs/reference/autograd.md", "functions", reference_functions),
     ("docs/reference/autograd.md", "operators", reference_operators),

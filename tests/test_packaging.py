@@ -3,8 +3,8 @@
 The slow part (about a minute) builds the sdist from a copy of this checkout, the wheel from
 that sdist, and installs the wheel with no extras into a fresh virtual environment (no system
 site-packages), then runs ``.ci/readme_tour.py`` there from a temporary directory: every module
-imports, the README's op list is the installed op table, and every README example that needs
-no extra passes. The rest checks the namespace (``from autograd import *`` shadows no builtin)
+imports, the documentation's op list is the installed op table, and every README example that
+needs no extra passes. The rest checks the namespace (``from autograd import *`` shadows no builtin)
 and the errors raised when ``autograd`` is another package (HIPS autograd has that name).
 """
 
@@ -88,6 +88,7 @@ def test_wheel_alone_imports_and_runs_the_readme_tour(plain_venv: Path, tmp_path
         assert f"\n{extra_only}==" not in "\n" + listed, f"{extra_only} came without an extra"
     done = _run(python, "-I", ROOT / ".ci" / "readme_tour.py", ROOT / "README.md", cwd=tmp_path)
     assert f"autograd: {plain_venv}" in done.stdout  # not the checkout
+    assert "op list: ops.md is the installed op table" in done.stdout
     assert "README tour:" in done.stdout and ", 0 failed" in done.stdout
     imported = _run(python, "-I", "-c", "import autograd, nn; print(nn.MLP(2, [1], seed=0))",
                     cwd=tmp_path)

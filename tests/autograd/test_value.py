@@ -275,11 +275,12 @@ def test_the_overflow_rule_per_op(fn, args, expected):
         assert out == expected
 
 
-def test_the_overflow_rule_is_stated_in_the_table_and_the_readme():
+def test_the_overflow_rule_is_stated_in_the_table_and_the_op_table_page():
     from pathlib import Path
 
     assert "**The overflow rule**" in ag.ops.__doc__
-    assert "overflow rule" in Path(__file__).parents[2].joinpath("README.md").read_text()
+    page = Path(__file__).parents[2].joinpath("docs", "reference", "ops.md").read_text()
+    assert "overflow rule" in page
 
 
 def test_messages_of_issue_11():

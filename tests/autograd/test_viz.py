@@ -779,7 +779,7 @@ def test_importing_autograd_does_not_load_graphviz() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The README's example drawing.
+# The example drawing of the docs (Draw and explore graphs).
 # ---------------------------------------------------------------------------------------------
 
 def test_committed_graph_svg_is_what_make_assets_draws(tmp_path: Path, no_system_dot: None) -> None:

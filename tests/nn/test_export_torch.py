@@ -1,4 +1,4 @@
-"""``to_torch`` / ``from_torch`` against real PyTorch, and the README's move-to-PyTorch example."""
+"""``to_torch`` / ``from_torch`` against real PyTorch, and the docs' move-to-PyTorch example."""
 
 import math
 import random
@@ -13,7 +13,7 @@ from nn import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Softmax, T
 
 torch = pytest.importorskip("torch")
 
-README = Path(__file__).resolve().parent.parent.parent / "README.md"
+GUIDE = Path(__file__).resolve().parent.parent.parent / "docs" / "how-to" / "pytorch.md"
 ACTIVATIONS = ["relu", "tanh", "sigmoid", None]
 SHAPES = [(1, [1]), (2, [16, 16, 1]), (3, [5, 4]), (4, [7, 1, 3]), (5, [2, 9, 9, 6])]
 
@@ -164,12 +164,12 @@ def test_from_torch_refuses_what_an_mlp_cannot_compute(case):
         MLP.from_torch(module)
 
 
-def test_readme_move_to_pytorch_example_runs(tmp_path):
-    text = README.read_text()
+def test_the_move_to_pytorch_example_runs(tmp_path):
+    text = GUIDE.read_text()
     blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.DOTALL)
               if "to_torch()" in b and ">>>" not in b]
-    assert len(blocks) == 1, "README.md should hold one plain ```python block using to_torch()"
-    example = tmp_path / "readme_move_to_pytorch.py"
+    assert len(blocks) == 1, f"{GUIDE} should hold one plain ```python block using to_torch()"
+    example = tmp_path / "move_to_pytorch.py"
     example.write_text(blocks[0])
     namespace = runpy.run_path(str(example))
     assert namespace["back"].state_dict() == namespace["model"].state_dict()

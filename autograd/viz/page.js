@@ -91,6 +91,7 @@
 
   // Zooms by `factor` keeping the SVG point under (px, py) (CSS px in the frame) in place.
   function zoomAt(factor, px, py) {
+    begun();
     const s = Math.min(Math.max(view.s * factor, minScale()), MAX_SCALE);
     view.x += px / view.s - px / s;
     view.y += py / view.s - py / s;
@@ -112,6 +113,7 @@
   }
 
   function fit() {
+    begun();
     view.s = fitScale();
     centreOn(content.x + content.w / 2, content.y + content.h / 2);
   }
@@ -142,12 +144,17 @@
   }
 
   // The first view: the whole graph when its text is readable so, else readable text
-  // around the output.
+  // around the output. A zoom or pan that comes first (before the frame has a size) is the
+  // first view instead. The page says it has one on <html data-view="ready">.
   let started = false;
+  function begun() {
+    started = true;
+    document.documentElement.dataset.view = "ready";
+  }
   function start() {
     const f = frame();
     if (started || f.width <= 0 || f.height <= 0) return;
-    started = true;
+    begun();
     if (fitScale() >= READABLE) {
       fit();
     } else {
@@ -197,6 +204,7 @@
       main.classList.add("dragging");
       tip.hidden = true;
     }
+    begun();
     view.x = drag.vx - dx / view.s;
     view.y = drag.vy - dy / view.s;
     apply();
@@ -223,6 +231,7 @@
     else if (e.key === "1") zoomCentre(1 / view.s);
     else if (PAN_KEYS[e.key]) {
       const [dx, dy] = PAN_KEYS[e.key];
+      begun();
       view.x += (dx * f.width * 0.2) / view.s;
       view.y += (dy * f.height * 0.2) / view.s;
       apply();

@@ -72,7 +72,7 @@ def browser() -> Iterator[Any]:
 class Page:
     """A loaded page, with every console error, page error, dialog and request recorded."""
 
-    def __init__(self, browser: Any, html: str, path: Path) -> None:
+    def __init__(self, browser: Any, html: str, path: Path, *, ours: bool = True) -> None:
         path.write_text(html, encoding="utf-8")
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -83,6 +83,11 @@ class Page:
         self.page.on("dialog", self._dialog)
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(path.as_uri())
+        # The first view is set when the frame first has a size (a ResizeObserver callback,
+        # which may come after "load"): act only after it, as a person would. A page that
+        # holds ours in a frame (``ours=False``) waits for the frame's.
+        where = self.page if ours else self.page.frame_locator("iframe")
+        where.locator('html[data-view="ready"]').wait_for(state="attached")
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -455,7 +460,7 @@ def test_the_page_displays_inline_in_a_notebook_frame(browser: Any, tmp_path: Pa
     out.backward()
     frame_html = to_html(out)._repr_html_()
     wrapper = f"<!DOCTYPE html><html><body><p>notebook</p>{frame_html}</body></html>"
-    page = Page(browser, wrapper, tmp_path / "notebook.html")
+    page = Page(browser, wrapper, tmp_path / "notebook.html", ours=False)
     # The sandbox makes the frame another origin: the notebook's page cannot reach into it.
     assert page.page.evaluate("() => document.querySelector('iframe').contentDocument") is None
     frame = page.page.frame_locator("iframe")

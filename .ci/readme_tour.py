@@ -85,7 +85,7 @@ def import_every_module() -> None:
 
 def check_op_list(text: str) -> None:
     """The README's op list is the installed package's op table."""
-    from autograd.ops import markdown_table
+    from autograd.core.ops import markdown_table
 
     match = OP_TABLE.search(text)
     if match is None:

@@ -4,6 +4,7 @@ Before autograd/core/serial.py, ``pickle.dumps`` of a chain 1000 deep and ``copy
 100 deep raised RecursionError (the pickler recursed through each node's parents).
 """
 
+import base64
 import copy
 import io
 import math
@@ -250,3 +251,33 @@ def test_a_pickle_of_the_default_form_with_the_old_slot_name_loads():
     assert node.op == "exp" and node.primitive is ag.OPS["exp"] and node.parents == (x,)
     node.backward()
     assert x.grad == math.exp(3.0)
+
+
+# Written by the engine before its modules moved into autograd/core (commit 8701690), so it
+# names them by their old paths (autograd.node.Value, autograd.serial.blank,
+# autograd.ops.builtin_op and autograd.ops._custom_op_record):
+#     x = Value(3.0, label="x"); msin = custom_op(math.sin, math.cos, name="msin")
+#     y = (x * x).relu() + msin(x); y.backward(); pickle.dumps((x, y), protocol=4)
+PICKLED_BEFORE_THE_MOVE = base64.b64decode(
+    "gASVLgIAAAAAAACMD2F1dG9ncmFkLnNlcmlhbJSMBWJsYW5rlJOUjA1hdXRvZ3JhZC5ub2RllIwFVmFsdWWUk5SF"
+    "lFKUjAhidWlsdGluc5SMBGxpc3SUk5QpUpQoR0AIAAAAAAAAR0AUCj9oL0NGjAF4lE5ORwAAAAAAAAAATkcAAAAA"
+    "AAAAAE5OdJRdlIeUYmgCaAZSlGgKKVKUKGgCaAZSlChHQCIAAAAAAABHP/AAAAAAAACMAJSMDGF1dG9ncmFkLm9w"
+    "c5SMCmJ1aWx0aW5fb3CUk5SMA211bJSFlFKUaAdHQAgAAAAAAABoB0dACAAAAAAAAE5OdJRiaAJoBlKUKEdAIgAA"
+    "AAAAAEc/8AAAAAAAAGgTaBaMBHJlbHWUhZRSlGgSRz/wAAAAAAAATkcAAAAAAAAAAE5OdJRiaAJoBlKUKEc/whA4"
+    "bbbVW0c/8AAAAAAAAGgTaBSMEV9jdXN0b21fb3BfcmVjb3JklJOUKIwEbXNpbpSMBG1hdGiUjANzaW6Uk5RoJIwD"
+    "Y29zlJOUhZRoI4wQYWxsIHJlYWwgbnVtYmVyc5SMK1JldHVybiB0aGUgc2luZSBvZiB4IChtZWFzdXJlZCBpbiBy"
+    "YWRpYW5zKS6UdJRSlGgHR7/vrgS+heXSTkcAAAAAAAAAAE5OdJRiZShHQCJIQOG221VHP/AAAAAAAABoE2gWjANh"
+    "ZGSUhZRSlGgbRz/wAAAAAAAAaCBHP/AAAAAAAABOTnSUXZSHlGKGlC4="
+)
+
+
+def test_a_pickle_written_before_the_engine_moved_into_core_still_loads():
+    x, y = pickle.loads(PICKLED_BEFORE_THE_MOVE)
+    assert type(x) is Value and type(y) is Value  # this engine's Value, not another copy's
+    assert y.data == 9.0 + math.sin(3.0)  # relu(3 * 3) + sin(3)
+    assert x.grad == 6.0 + math.cos(3.0)  # d/dx: 2x + cos x, as it was saved
+    square, sine = y.parents
+    assert square.primitive is ag.OPS["relu"] and sine.op == "msin"
+    x.grad = y.grad = 0.0
+    y.backward()  # the loaded graph runs in this engine
+    assert x.grad == 6.0 + math.cos(3.0)

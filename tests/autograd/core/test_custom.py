@@ -20,7 +20,7 @@ import autograd as ag
 from autograd import Value, custom_op, explain, grad, hvp, jit, jvp
 from autograd.explain import local_formula
 from autograd.viz import draw_dot
-from tests.autograd.viz.test_viz import statements
+from tests.autograd.viz.helpers import statements
 
 
 def close(a, b, rel=1e-12, abs_=1e-300):

@@ -30,7 +30,7 @@ from pathlib import Path
 # A block that mentions one of these needs an extra (or a package valuegrad does not declare).
 NEEDS_EXTRA = ("hypothesis", "matplotlib", "numpy", "torch", "autograd.testing", "playwright")
 # Modules that may fail to import in a plain install, and the one package each may miss.
-OPTIONAL_MODULES = {"autograd.testing": "hypothesis"}
+OPTIONAL_MODULES = {"autograd.testing": "hypothesis", "autograd.check.testing": "hypothesis"}
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 OP_TABLE = re.compile(r"<!-- op-table:start -->\n(.*?)<!-- op-table:end -->", re.DOTALL)
 

@@ -16,7 +16,7 @@ from autograd import sum as vsum
 from autograd.viz import draw_dot, to_svg
 from nn import MLP
 
-from .conftest import WorkedExample
+from ..conftest import WorkedExample
 
 SVG_NS = {"svg": "http://www.w3.org/2000/svg"}
 

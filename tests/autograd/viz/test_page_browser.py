@@ -25,7 +25,7 @@ from autograd.explain import local_formula, name_of, node_lines
 from autograd.viz import draw_dot, to_html
 from nn import MLP
 
-from .conftest import WorkedExample
+from ..conftest import WorkedExample
 
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOT = REPO / "notebooks" / "assets" / "interactive_page.png"

@@ -31,7 +31,7 @@ from pathlib import Path
 # A block that mentions one of these needs an extra (or a package valuegrad does not declare).
 NEEDS_EXTRA = ("hypothesis", "matplotlib", "numpy", "torch", "autograd.testing", "playwright")
 # Modules that may fail to import in a plain install, and the one package each may miss.
-OPTIONAL_MODULES = {"autograd.testing": "hypothesis"}
+OPTIONAL_MODULES = {"autograd.testing": "hypothesis", "autograd.check.testing": "hypothesis"}
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 OP_TABLE = re.compile(r"<!-- op-table:start -->\n(.*?)<!-- op-table:end -->", re.DOTALL)
 
@@ -86,7 +86,7 @@ def import_every_module() -> None:
 
 def check_op_list(page: Path) -> None:
     """The documentation's op list is the installed package's op table."""
-    from autograd.ops import markdown_table
+    from autograd.core.ops import markdown_table
 
     match = OP_TABLE.search(page.read_text(encoding="utf-8"))
     if match is None:

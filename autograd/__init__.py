@@ -14,6 +14,7 @@ compares the engine with finite differences; ``autograd.viz`` draws graphs and `
 """
 
 import os as _os
+import sys as _sys
 
 
 def _check_complete() -> None:
@@ -21,18 +22,19 @@ def _check_complete() -> None:
 
     HIPS autograd (``pip install autograd``) has the same import name; installing or removing it
     over valuegrad can delete some of this package's files, and Python's own error ("No module
-    named 'autograd.node'") would say neither why nor what to do.
+    named 'autograd.core.node'") would say neither why nor what to do.
     """
     if not __file__.endswith(".py"):  # no source to read (a sourceless install): nothing to check
         return
     here = _os.path.dirname(_os.path.abspath(__file__))
-    with open(__file__, encoding="utf-8") as source:
-        names = {line.split()[1][1:].split(".")[0] for line in source if line.startswith("from .")}
+    with open(__file__, encoding="utf-8") as source:  # "from .core.node import": core/node
+        lines = [line for line in source if line.startswith("from .")]
+    paths = {line.split()[1][1:].replace(".", "/") for line in lines}
     missing = sorted(
-        name + ".py"
-        for name in names
-        if not _os.path.isfile(_os.path.join(here, name + ".py"))
-        and not _os.path.isdir(_os.path.join(here, name))
+        path + ".py"
+        for path in paths
+        if not _os.path.isfile(_os.path.join(here, path + ".py"))
+        and not _os.path.isdir(_os.path.join(here, path))
     )
     if missing:
         raise ImportError(
@@ -45,13 +47,13 @@ def _check_complete() -> None:
 
 _check_complete()
 
-from .backprop import topological_order
-from .custom import custom_op
-from .explain import explain
+from .check.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .core.backprop import topological_order
+from .core.custom import custom_op
 
-# op-table:imports:start (autograd.functions' names: python3 -m tests.test_generated --write)
-from .functions import abs as abs  # not in __all__ (a builtin)
-from .functions import (
+# op-table:imports:start (autograd.core.functions' names: python3 -m tests.test_generated --write)
+from .core.functions import abs as abs  # not in __all__ (a builtin)
+from .core.functions import (
     cos,
     dot,
     exp,
@@ -68,15 +70,22 @@ from .functions import (
     sqrt,
     tanh,
 )
-from .functions import sum as sum  # not in __all__ (a builtin)
+from .core.functions import sum as sum  # not in __all__ (a builtin)
 
 # op-table:imports:end
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .core.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .core.node import Value
+from .core.ops import OPS, Op
+from .explain import explain
 from .jit import jit
-from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .node import Value
-from .ops import OPS, Op
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
+
+# Pickles written before the engine moved into autograd/core name its class and reducers by
+# their old modules (autograd.node.Value, autograd.serial.blank, autograd.ops.builtin_op):
+# those names still load, as the modules they became.
+for _old, _new in (("node", "core.node"), ("ops", "core.ops"), ("serial", "core.serial")):
+    _sys.modules.setdefault(f"{__name__}.{_old}", _sys.modules[f"{__name__}.{_new}"])
+del _old, _new
 
 __version__ = "0.1.0"
 # Tells `nn` (and users) that this `autograd` is valuegrad's, not HIPS autograd of the same name.

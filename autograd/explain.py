@@ -7,7 +7,7 @@ their sum. ``d`` marks a whole derivative (through every path), ``∂`` a local 
 own, its other arguments held fixed): ``dE/dw5 = dE/dnet × ∂net/∂w5``.
 
 Every number is the engine's: the gradients come from the engine's own sweep
-(:func:`autograd.backprop.gradients`), the local derivatives are the ones the forward pass
+(:func:`autograd.core.backprop.gradients`), the local derivatives are the ones the forward pass
 stored, and the terms come in the order the sweep adds them. Nothing here touches ``.grad``.
 
 ``autograd.explain`` (an :class:`Explainer`, callable) is also the namespace of the pieces the
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from .backprop import gradients, topological_order
-from .node import Value
+from .core.backprop import gradients, topological_order
+from .core.node import Value
 
 __all__ = [
     "Explainer",

@@ -3,8 +3,8 @@ mode), ``jvp`` and ``hvp`` (forward mode, and forward over reverse).
 
 They differentiate a Python function without touching any node's ``.grad``: each call builds a
 fresh graph from its arguments and collects the gradients of that one pass
-(:func:`autograd.backprop.gradients`), or pushes tangents forward through it
-(:func:`autograd.forward.tangents`). They record whatever mode surrounds them (an outer
+(:func:`autograd.core.backprop.gradients`), or pushes tangents forward through it
+(:func:`autograd.core.forward.tangents`). They record whatever mode surrounds them (an outer
 ``no_grad`` does not turn them off, as with ``torch.func.grad``).
 
 Nesting. Called at top level with floats, a transform returns floats. Called with Values, or
@@ -33,10 +33,10 @@ import numbers
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from .backprop import gradients
-from .forward import tangents as push_tangents
-from .modes import MODE, TRACER, recording
-from .node import Value, real
+from .core.backprop import gradients
+from .core.forward import tangents as push_tangents
+from .core.modes import MODE, TRACER, recording
+from .core.node import Value, real
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad"]
 
@@ -270,7 +270,7 @@ def jvp(
 
     Each node's tangent is the dot product of its local derivatives (the op table's, the ones
     ``backward`` multiplies) with its parents' tangents, computed parents first
-    (:mod:`autograd.forward`). One pass gives every output's derivative along one direction
+    (:mod:`autograd.core.forward`). One pass gives every output's derivative along one direction
     of the inputs, where reverse mode gives one output's derivative along every input.
     ``jit`` compiles a function calling it (``jit(lambda *x: jvp(f, x, t))``) by tracing
     through it, to the very same floats.

@@ -78,7 +78,7 @@ def network_by_neuron(out_dir: Path = ASSETS) -> Path:
     """``network_by_neuron.svg``: one sample through the demo's ``MLP(2, [16, 16, 1])`` after
     ``backward``, drawn with ``collapse="neuron"``: 33 nodes instead of 402 Values, shaded by
     |grad|. (The interactive page's screenshot, ``interactive_page.png``, is written by
-    ``UPDATE_ASSETS=1 pytest tests/autograd/test_viz_browser.py``: it needs a browser.)
+    ``UPDATE_ASSETS=1 pytest tests/autograd/viz/test_page_browser.py``: it needs a browser.)
     """
     from autograd.viz import draw_dot, to_svg
     from nn import MLP

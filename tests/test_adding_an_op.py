@@ -27,7 +27,7 @@ COPIED = [
     "autograd", "pyproject.toml", "docs/reference/ops.md",
     "docs/reference/autograd.md", "tests/__init__.py", "tests/conftest.py",
     "tests/test_generated.py", "tests/autograd/__init__.py", "tests/autograd/conftest.py",
-    "tests/autograd/test_ops.py",
+    "tests/autograd/core/test_ops.py",
 ]
 
 
@@ -143,13 +143,13 @@ def test_adding_an_op_takes_the_steps_of_the_guide(tmp_path):
 
     repo = tmp_path / "repo"
     _copy(repo)
-    _insert(repo / "autograd/ops.py", "# -- two arguments", row)  # step 1
-    _insert(repo / "tests/autograd/test_ops.py", '"add": (lambda x, y', reference)  # step 2
+    _insert(repo / "autograd/core/ops.py", "# -- two arguments", row)  # step 1
+    _insert(repo / "tests/autograd/core/test_ops.py", '"add": (lambda x, y', reference)  # step 2
     results = [_run(_command(line), repo) for line in commands]  # step 3
     for line, done in zip(commands, results, strict=True):
         assert done.returncode == 0, f"{line}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    assert "autograd/node.py" in results[0].stdout  # the stubs were written
-    swept = _run([sys.executable, "-m", "pytest", "tests/autograd/test_ops.py", "-k", "atan",
+    assert "autograd/core/node.py" in results[0].stdout  # the stubs were written
+    swept = _run([sys.executable, "-m", "pytest", "tests/autograd/core/test_ops.py", "-k", "atan",
                   "--co", "-q", "-p", "no:cacheprovider"], repo)
     assert swept.stdout.count("[atan") >= 10, swept.stdout  # the sweeps include the new op
 
@@ -157,8 +157,8 @@ def test_adding_an_op_takes_the_steps_of_the_guide(tmp_path):
     assert checked.returncode == 0 and "checked" in checked.stdout, checked.stderr[-3000:]
 
     # What readers and type checkers see follows.
-    assert "def atan(self) -> Value: ..." in (repo / "autograd/node.py").read_text()
-    assert "def atan(x: Scalar) -> Value: ..." in (repo / "autograd/functions.py").read_text()
+    assert "def atan(self) -> Value: ..." in (repo / "autograd/core/node.py").read_text()
+    assert "def atan(x: Scalar) -> Value: ..." in (repo / "autograd/core/functions.py").read_text()
     assert "| `atan` | `x.atan()` | arctan x | `recip(1.0 + x * x)` |" in (
         repo / "docs/reference/ops.md").read_text()
     assert "::: autograd.atan" in (repo / "docs/reference/autograd.md").read_text()
@@ -178,8 +178,8 @@ def test_a_row_reading_a_missing_kernel_fails_at_import_naming_the_row(tmp_path)
     row, _, _ = steps(GUIDE.read_text(encoding="utf-8"))
     repo = tmp_path / "repo"
     _copy(repo)
-    _insert(repo / "autograd/ops.py", "# -- two arguments", row.replace("math_atan", "atan_f"))
+    _insert(repo / "autograd/core/ops.py", "# -- two arguments", row.replace("math_atan", "atan_f"))
     done = _run([sys.executable, "-c", "import autograd"], repo)
     assert done.returncode == 1
     assert "NameError: op 'atan': its forward template reads atan_f, which " \
-        "autograd.kernels.NAMESPACE does not define" in done.stderr, done.stderr[-2000:]
+        "autograd.core.kernels.NAMESPACE does not define" in done.stderr, done.stderr[-2000:]

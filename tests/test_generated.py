@@ -1,12 +1,12 @@
 """Every text generated from the op table and checked in is what the table gives today.
 
-A row of the op table (``autograd/ops.py``) declares an op once; the engine builds its methods
+A row of the op table (``autograd/core/ops.py``) declares an op once; the engine builds its methods
 and functions from it at import. What type checkers, editors and readers see must follow, so
 it is written from the table into these places, each between ``op-table`` marker lines:
 
-- ``autograd/node.py``: the signatures of ``Value``'s generated methods (for type checkers);
-- ``autograd/functions.py``: the signatures of the generated module-level functions;
-- ``autograd/__init__.py``: the imports and ``__all__`` of ``autograd.functions``' names (a
+- ``autograd/core/node.py``: the signatures of ``Value``'s generated methods (for type checkers);
+- ``autograd/core/functions.py``: the signatures of the generated module-level functions;
+- ``autograd/__init__.py``: the imports and ``__all__`` of ``autograd.core.functions``' names (a
   function named like a builtin, ``sum`` or ``abs``, is an attribute only: ``from autograd
   import *`` must not shadow it);
 - ``docs/reference/ops.md``: the op list;
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd.fastpaths import parameters
-from autograd.ops import TABLE, Op, markdown_table
+from autograd.core.fastpaths import parameters
+from autograd.core.ops import TABLE, Op, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python3 -m tests.test_generated --write"
@@ -75,12 +75,15 @@ def function_stubs() -> str:
     return "".join(f"    {line}\n" for line in lines)
 
 
-def _functions() -> list[str]:
-    """What ``autograd.functions`` exports: a function per row that names one, ``matvec`` and
-    ``softmax``."""
-    import autograd.functions
+BUILTIN_NOTE = "# not in __all__ (a builtin)"
 
-    return sorted(autograd.functions.__all__)
+
+def _functions() -> list[str]:
+    """What ``autograd.core.functions`` exports: a function per row that names one, ``matvec`` and
+    ``softmax``."""
+    import autograd.core.functions
+
+    return sorted(autograd.core.functions.__all__)
 
 
 def _attribute_only(name: str) -> bool:
@@ -94,13 +97,13 @@ def package_imports() -> str:
     lines = []
     for name in [n for n in _functions() if _attribute_only(n)]:
         if name < plain[0]:
-            lines.append(f"from .functions import {name} as {name}  # not in __all__ (a builtin)")
-    lines.append("from .functions import (")
+            lines.append(f"from .core.functions import {name} as {name}  {BUILTIN_NOTE}")
+    lines.append("from .core.functions import (")
     lines.extend(f"    {name}," for name in plain)
     lines.append(")")
     for name in [n for n in _functions() if _attribute_only(n)]:
         if name > plain[0]:
-            lines.append(f"from .functions import {name} as {name}  # not in __all__ (a builtin)")
+            lines.append(f"from .core.functions import {name} as {name}  {BUILTIN_NOTE}")
     return "".join(line + "\n" for line in lines) + "\n"  # (ruff's import sorting: a blank line)
 
 
@@ -143,8 +146,8 @@ def _markers(kind: str, part: str) -> tuple[str, str]:
 
 # (file, marker part, text) for every generated place.
 PLACES: list[tuple[str, str, Callable[[], str]]] = [
-    ("autograd/node.py", "", value_stubs),
-    ("autograd/functions.py", "", function_stubs),
+    ("autograd/core/node.py", "", value_stubs),
+    ("autograd/core/functions.py", "", function_stubs),
     ("autograd/__init__.py", "imports", package_imports),
     ("autograd/__init__.py", "all", package_all),
     ("docs/reference/ops.md", "", markdown_table),
@@ -194,8 +197,8 @@ def test_generated_text_is_current(path, part, text):
 def test_every_method_and_function_of_the_table_has_one_stub():
     """Read back from the files: each method a row names is declared once in Value's stubs
     with the row's arity, and each generated function once in functions.py's."""
-    value = section(ROOT, "autograd/node.py", "")
-    functions = section(ROOT, "autograd/functions.py", "")
+    value = section(ROOT, "autograd/core/node.py", "")
+    functions = section(ROOT, "autograd/core/functions.py", "")
     for op in TABLE:
         for name in (op.method, op.reflected):
             if name is not None:
@@ -208,7 +211,8 @@ def test_every_method_and_function_of_the_table_has_one_stub():
 
 def test_the_generated_names_are_what_the_package_binds():
     import autograd
-    from autograd import Value, functions
+    from autograd import Value
+    from autograd.core import functions
 
     for op in TABLE:
         for name in (op.method, op.reflected):

@@ -308,11 +308,11 @@ def test_nn_names_a_leftover_namespace_package(tmp_path: Path) -> None:
 def test_incomplete_autograd_names_the_missing_module(tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(ROOT / "autograd", site / "autograd", ignore=JUNK)
-    (site / "autograd" / "node.py").unlink()
+    (site / "autograd" / "core" / "node.py").unlink()
     for code in ("import autograd", "import nn"):
         stderr = _import_error(code, [site, ROOT], tmp_path)
         last = stderr[stderr.index("ImportError:"):]
-        assert "incomplete (missing: node.py)" in last and str(site / "autograd") in last
+        assert "incomplete (missing: core/node.py)" in last and str(site / "autograd") in last
         assert REPAIR in last
 
 

@@ -15,19 +15,19 @@ the only part of ``autograd`` that imports ``graphviz``; ``import autograd`` doe
 (4, 0)
 """
 
-from .draw import DEFAULT_MAX_NODES, draw_dot
-from .drawing import Drawing
+from .drawing_result import Drawing
+from .graph_to_dot import DEFAULT_MAX_NODES, draw_dot
+from .graph_to_svg import to_svg
 from .labels import LABEL_LIMIT
-from .model import draw_model
+from .model_to_dot import draw_model
 from .page import HtmlPage, to_html
-from .render import (
+from .renderers import (
     DEFAULT_TIMEOUT,
     RendererNotFoundError,
     RenderError,
     RenderTimeoutError,
     renderer_name,
 )
-from .svg import to_svg
 
 __all__ = [
     "DEFAULT_MAX_NODES",

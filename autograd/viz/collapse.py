@@ -28,7 +28,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..node import Value
+from ..core.node import Value
 
 __all__ = ["ACTIVATIONS", "Neurons", "Unit", "find_layers", "find_neurons", "no_neuron_message"]
 

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..node import Value
-from ..ops import OPS
+from ..core.node import Value
+from ..core.ops import OPS
 
 __all__ = [
     "CUT_STYLE",

@@ -27,14 +27,14 @@ import os
 from importlib import resources
 from typing import Any
 
-from ..backprop import topological_order
+from ..core.backprop import topological_order
+from ..core.node import Value
 from ..explain import local_formula, name_of, node_lines
-from ..node import Value
-from .draw import draw_dot
-from .drawing import Drawing
+from .drawing_result import Drawing
 from .files import write_atomic
-from .render import DEFAULT_TIMEOUT
-from .svg import to_svg
+from .graph_to_dot import draw_dot
+from .graph_to_svg import to_svg
+from .renderers import DEFAULT_TIMEOUT
 
 __all__ = ["FRAME_HEIGHT", "STEP_ORDERS", "HtmlPage", "to_html"]
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..backprop import topological_order
-from ..node import Value
+from ..core.backprop import topological_order
+from ..core.node import Value
 from .collapse import Unit, find_neurons
 
 __all__ = ["FAR_USE", "Inputs", "Selection", "select"]

@@ -3,7 +3,7 @@
 mkdocstrings reads the source statically (griffe); three things differ from what users see:
 
 1. A name exported by a package and also the name of one of its submodules
-   (``autograd.jit`` the function, ``autograd/jit.py`` the module; the same for ``explain``)
+   (``autograd.jit`` the function, ``autograd/jit/`` the package; the same for ``explain``)
    is the submodule to griffe, and the exported object to Python. The reference documents what
    ``import autograd`` binds: the function, or the class of an exported instance
    (``autograd.explain`` is a callable object; its class says how to call it).

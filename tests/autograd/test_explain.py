@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import OPS, Value, custom_op, explain, topological_order
+from autograd import OPS, Value, explain, topological_order
 from autograd.explain import Explanation, local_formula, name_of, node_lines
 from autograd.testing import expressions_with_inputs
 
@@ -403,20 +403,6 @@ def test_nary_ops_show_the_tables_formula():
                         rel_tol=1e-15)
     out.backward()
     assert step_of(e, a).total == a.grad == 3.0 + 1.0 + terms_a["lse"].local
-
-
-def test_a_custom_ops_derivative_is_the_users_function():
-    my_sin = custom_op(math.sin, lambda x: autograd.cos(x), name="my_sin")
-    x = Value(0.5, label="x")
-    y = my_sin(x * 2.0)
-    y.label = "y"
-    assert local_formula(y, 0) == "derivative 0 of my_sin (a user function) at (x * 2.0)"
-    e = explain(y, x)
-    step = step_of(e, x)
-    assert step.total == 2.0 * math.cos(1.0)
-    assert "my_sin (a user function)" in str(e)
-    y.backward()
-    assert step.total == x.grad
 
 
 def test_local_formula_puts_names_and_constants_into_the_table_text():

@@ -38,7 +38,8 @@ import pytest
 
 import autograd as ag
 import nn
-from autograd import Value, backprop
+from autograd import Value
+from autograd.core import backprop
 
 _OURS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (ag, nn))
 
@@ -46,7 +47,7 @@ _OURS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (ag
 def _ours(filename: str) -> bool:
     """A file of the package, or generated code: every generated source is compiled under a
     name in the package's folder (``autograd/<generated: Value.log>``, ``autograd/<op table:
-    log>``, ``autograd/<jit 3: f backward>``: autograd.generated)."""
+    log>``, ``autograd/<jit 3: f backward>``: autograd.core.generated)."""
     return filename.startswith(_OURS)
 
 

@@ -569,9 +569,12 @@ TABLE: tuple[Op, ...] = (
     Op.row(
         "pow", _XY, "math_pow({x}, {y})",
         (
-            "0.0 if {y} == 0.0 else {y} * power({x}, {y} - 1.0)",
+            "0.0 if {y} == 0.0 and {x} == 0.0 else {y} * power({x}, {y} - 1.0)",
             # (x >= 0 once x > 0 failed is x == 0: a comparison, which jit's traces guard; on a
-            # Value, == is identity and float() is refused inside a trace)
+            # Value, == is identity and float() is refused inside a trace. So on Values the
+            # first row is always y * x ** (y - 1), and on floats it is the same but at 0 ** 0,
+            # whose nan the differentiable pass replaces by this 0.0: jvp and jit(jvp) agree to
+            # the sign of a zero exponent's zero.)
             "{out} * log({x}) if {x} > 0.0 else (0.0 if {x} >= 0.0 and {y} >= 0.0 else nan)",
         ),
         method="__pow__", reflected="__rpow__",

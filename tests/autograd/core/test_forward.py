@@ -536,3 +536,20 @@ def test_jvp_and_hvp_of_logsumexp_at_huge_logits_are_the_softmaxes():
         assert jit(lambda a, b: jvp(lse, (a, b), (1.0, 0.0)))(big, big)[1] == 0.5
         assert hvp(lse, (big, big), (1.0, 0.0)) == [0.25, -0.25]
         assert jit(lambda a, b: hvp(lse, (a, b), (1.0, 0.0)))(big, big) == [0.25, -0.25]
+
+
+def test_a_zero_exponents_derivative_has_the_same_sign_compiled_and_not():
+    # d/dx x ** y = y * x ** (y - 1): at y = -0.0 (from -x at 0) it is -0.0 for x = 1. The
+    # first-order pass read 0.0 (the table wrote 0.0 for any zero y) while jit's trace of the
+    # differentiable pass computes y * x ** (y - 1), so jit(jvp) gave -0.0 where jvp gave 0.0.
+    def f(x):
+        return ag.exp(x) ** -x
+
+    for t in (1.0, 0.5, -1.0):
+        expected = jvp(f, (0.0,), (t,))
+        compiled = jit(lambda x, t=t: jvp(f, (x,), (t,)))(0.0)
+        assert all(map(same_bits, compiled, expected)), (t, compiled, expected)
+    # both are y * x ** (y - 1) with its sign: -0.0 * 2.0 ** -1.0 is -0.0
+    assert same_bits(ag.grad(lambda x, y: x**y)(2.0, -0.0), -0.0)
+    # 0 ** 0 keeps its derivative 0.0 (y * x ** (y - 1) would be 0 * inf)
+    assert ag.grad(lambda x, y: x**y, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
